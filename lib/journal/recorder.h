@@ -1,0 +1,50 @@
+// Recorder: the process-wide writer of one journal. Append() makes an event
+// durable before it returns by writing it to this process's spool file (one
+// write(2), O_APPEND; it survives SIGKILL of the process) and queues it; a
+// background writer thread moves queued events into SQLite in batched
+// transactions and then truncates the spool. Spools of dead processes are
+// drained by the next Recorder or reader that opens the journal. Fork-aware:
+// a child never touches its parent's SQLite handle, spool or thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "journal/event.h"
+#include "journal/options.h"
+#include "util/status.h"
+
+namespace pqward::journal {
+
+// Per-session hash-chain state. Owned by the caller (one per connection);
+// not thread-safe on its own, like the PGconn it belongs to.
+struct Chain {
+  std::string session;      // 32 hex digits, from NewSessionId()
+  int64_t next_seq = 0;
+  std::string prev_hash;    // "" before the first event
+};
+
+std::string NewSessionId();  // 128 random bits as 32 hex digits
+
+class Recorder {
+ public:
+  // The recorder for this process, opened on first call with `opts` (later
+  // calls return the same one; a forked child gets a fresh one). Fails when
+  // the journal cannot be created, is not a pqward journal, has a newer
+  // schema version, or the spool directory is not writable.
+  static Status Get(const Options& opts, Recorder** out);
+
+  // Sets ev->session/seq/prev_hash/hash from `chain`, advances the chain and
+  // spools the event. On error the chain is unchanged and nothing is spooled.
+  // Thread-safe.
+  virtual Status Append(Chain* chain, Event* ev) = 0;
+
+  // Moves everything queued so far into SQLite before returning.
+  virtual Status Flush() = 0;
+
+  virtual ~Recorder() = default;
+};
+
+}  // namespace pqward::journal
