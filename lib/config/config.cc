@@ -20,18 +20,14 @@ Status ParseTable(const toml::table& root, const std::string& source, Config* ou
     Status (*parse)(const toml::table&, const std::string&, Config*);
   };
   static const Section kSections[] = {
-      {"journal", [](const toml::table& t, const std::string& s, Config* c) {
-         return config::ParseJournalSection(t, s, &c->journal);
-       }},
-      {"mask", [](const toml::table& t, const std::string& s, Config* c) {
-         return config::ParseMaskSection(t, s, &c->mask);
-       }},
-      {"identity", [](const toml::table& t, const std::string& s, Config* c) {
-         return config::ParseIdentitySection(t, s, &c->identity);
-       }},
-      {"broker", [](const toml::table& t, const std::string& s, Config* c) {
-         return config::ParseBrokerSection(t, s, &c->identity);
-       }},
+      {"journal", [](const toml::table& t, const std::string& s,
+                     Config* c) { return config::ParseJournalSection(t, s, &c->journal); }},
+      {"mask", [](const toml::table& t, const std::string& s,
+                  Config* c) { return config::ParseMaskSection(t, s, &c->mask); }},
+      {"identity", [](const toml::table& t, const std::string& s,
+                      Config* c) { return config::ParseIdentitySection(t, s, &c->identity); }},
+      {"broker", [](const toml::table& t, const std::string& s,
+                    Config* c) { return config::ParseBrokerSection(t, s, &c->identity); }},
   };
   for (const Section& sec : kSections) {
     const toml::node* node = root.get(sec.name);
@@ -49,13 +45,14 @@ Status ParseTable(const toml::table& root, const std::string& source, Config* ou
 
 Status ParseConfig(std::string_view text, const std::string& source, Config* out) {
   out->source = source;
-  toml::parse_result parsed = toml::parse(text, source);
-  if (!parsed) {
-    const toml::parse_error& err = parsed.error();
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& err) {
     return Status::Config(source + ":" + std::to_string(err.source().begin.line) + ": " +
                           std::string(err.description()));
   }
-  return ParseTable(parsed.table(), source, out);
+  return ParseTable(root, source, out);
 }
 
 Status LoadConfig(Config* out) {

@@ -9,8 +9,7 @@ Status ParseIdentitySection(const toml::table& t, const std::string& source,
   return Status::Config(Where(source, t) + "[identity] is not supported by this build");
 }
 
-Status ParseBrokerSection(const toml::table& t, const std::string& source,
-                          identity::Options* out) {
+Status ParseBrokerSection(const toml::table& t, const std::string& source, identity::Options* out) {
   return Status::Config(Where(source, t) + "[broker] is not supported by this build");
 }
 

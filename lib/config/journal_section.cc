@@ -3,10 +3,8 @@
 
 namespace pqward::config {
 
-Status ParseJournalSection(const toml::table& t, const std::string& source,
-                           journal::Options* out) {
-  PQWARD_RETURN_IF_ERROR(
-      CheckKeys(t, "[journal]", {"path", "capture_rows", "on_failure"}, source));
+Status ParseJournalSection(const toml::table& t, const std::string& source, journal::Options* out) {
+  PQWARD_RETURN_IF_ERROR(CheckKeys(t, "[journal]", {"path", "capture_rows", "on_failure"}, source));
   PQWARD_RETURN_IF_ERROR(GetString(t, "path", source, &out->path));
   long long rows = out->capture_rows;
   PQWARD_RETURN_IF_ERROR(GetInt(t, "capture_rows", source, &rows));

@@ -5,18 +5,30 @@ namespace pqward {
 
 const char* CodeName(Status::Code code) {
   switch (code) {
-    case Status::Code::kOk: return "OK";
-    case Status::Code::kConfig: return "Config";
-    case Status::Code::kIo: return "IO error";
-    case Status::Code::kJournal: return "Journal";
-    case Status::Code::kNotFound: return "Not found";
-    case Status::Code::kPermission: return "Permission";
-    case Status::Code::kIdentity: return "Identity";
-    case Status::Code::kBroker: return "Broker";
-    case Status::Code::kMask: return "Mask";
-    case Status::Code::kLibpq: return "libpq";
-    case Status::Code::kInternal: return "Internal";
-    case Status::Code::kCorrupt: return "Corrupt";
+    case Status::Code::kOk:
+      return "OK";
+    case Status::Code::kConfig:
+      return "Config";
+    case Status::Code::kIo:
+      return "IO error";
+    case Status::Code::kJournal:
+      return "Journal";
+    case Status::Code::kNotFound:
+      return "Not found";
+    case Status::Code::kPermission:
+      return "Permission";
+    case Status::Code::kIdentity:
+      return "Identity";
+    case Status::Code::kBroker:
+      return "Broker";
+    case Status::Code::kMask:
+      return "Mask";
+    case Status::Code::kLibpq:
+      return "libpq";
+    case Status::Code::kInternal:
+      return "Internal";
+    case Status::Code::kCorrupt:
+      return "Corrupt";
   }
   return "Unknown";
 }

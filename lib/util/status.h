@@ -60,8 +60,8 @@ const char* CodeName(Status::Code code);
 
 }  // namespace pqward
 
-#define PQWARD_RETURN_IF_ERROR(expr)      \
-  do {                                    \
-    ::pqward::Status _st = (expr);        \
-    if (!_st.ok()) return _st;            \
+#define PQWARD_RETURN_IF_ERROR(expr) \
+  do {                               \
+    ::pqward::Status _st = (expr);   \
+    if (!_st.ok()) return _st;       \
   } while (0)

@@ -1,0 +1,34 @@
+// Capture: turning what libpq hands the program (a PGresult, bound
+// parameters, COPY data) into journal values. Reads through the real libpq
+// table only. Binary values are kept as "\x<hex>", as bytea prints.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <libpq-fe.h>
+
+#include "journal/event.h"
+
+namespace pqward::interpose {
+
+std::string HexValue(const char* data, int len);
+
+// Bound parameters of PQexecParams and friends; binary ones as hex.
+std::optional<std::vector<journal::Value>> CaptureParams(int n, const char* const* values,
+                                                         const int* lengths, const int* formats);
+
+// Column metadata of a result (names are empty for COPY results).
+void CaptureColumns(const PGresult* res, std::vector<journal::Column>* out);
+
+// Appends rows of `res` to *out until it holds `limit` rows.
+void CaptureRows(const PGresult* res, int limit, std::vector<journal::Row>* out);
+
+// Status, command tag, affected rows and error of a terminal result into *ev.
+void CaptureOutcome(const PGresult* res, journal::Event* ev);
+
+// The connection's current error text, for calls that failed without a result.
+std::string ConnError(const PGconn* conn);
+
+}  // namespace pqward::interpose

@@ -1,0 +1,43 @@
+// The PGconn -> ConnState registry.
+#include "interpose/conn_state.h"
+
+#include <shared_mutex>
+
+namespace pqward::interpose {
+
+namespace {
+
+std::shared_mutex g_mu;
+// Leaked on purpose: connections may be finished by atexit handlers that run
+// after static destructors.
+auto* g_states = new std::unordered_map<const PGconn*, std::unique_ptr<ConnState>>();
+
+}  // namespace
+
+ConnState* FindState(const PGconn* conn) {
+  if (conn == nullptr) return nullptr;
+  std::shared_lock lock(g_mu);
+  auto it = g_states->find(conn);
+  return it == g_states->end() ? nullptr : it->second.get();
+}
+
+ConnState* AttachState(PGconn* conn) {
+  std::unique_lock lock(g_mu);
+  auto& slot = (*g_states)[conn];
+  if (!slot) {
+    slot = std::make_unique<ConnState>();
+    slot->conn = conn;
+  }
+  return slot.get();
+}
+
+void DetachState(const PGconn* conn) {
+  std::unique_ptr<ConnState> victim;
+  std::unique_lock lock(g_mu);
+  auto it = g_states->find(conn);
+  if (it == g_states->end()) return;
+  victim = std::move(it->second);
+  g_states->erase(it);
+}
+
+}  // namespace pqward::interpose

@@ -1,0 +1,56 @@
+// ConnState: what pqward knows about one PGconn: its journal session and hash
+// chain, the statements sent and not yet answered (a queue, since pipeline
+// mode may have many), prepared statement texts, and a refusal message when
+// pqward denied the connection. A registry maps PGconn* to its state; the
+// state itself is used by one thread at a time, as libpq requires of a PGconn.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <libpq-fe.h>
+
+#include "journal/event.h"
+#include "journal/recorder.h"
+#include "util/status.h"
+
+namespace pqward::interpose {
+
+// One statement sent and not yet fully answered (or a pipeline sync point).
+struct Submission {
+  bool sync_marker = false;    // PQpipelineSync point, not a statement
+  journal::Event event;        // kind, api, sql, params, statement_name filled at send
+  int64_t t0_mono_us = 0;      // monotonic start of the current result
+  int terminals = 0;           // terminal results recorded so far
+  bool in_progress = false;    // rows or COPY data accumulated, not yet recorded
+  std::string copy_direction;  // "in" / "out" while in COPY
+  int64_t copy_bytes = 0;
+  int64_t copy_rows = 0;
+  std::string copy_partial;  // COPY IN: bytes of an unfinished line
+  std::string prepare_name;  // for prepare: name to bind on success
+};
+
+struct ConnState {
+  PGconn* conn = nullptr;
+  journal::Recorder* recorder = nullptr;  // null: not recorded (fail-open)
+  journal::Chain chain;
+  bool session_open = false;  // session_start recorded
+  std::string connect_api;    // entry point the program used
+  int capture_rows = 100;
+  bool fail_open = false;
+  bool pipeline = false;
+  std::deque<Submission> queue;
+  std::unordered_map<std::string, std::string> prepared;  // name -> SQL text
+  Status refused;                                         // not OK: pqward refused this connection
+  std::string error_override;  // PQerrorMessage text after a pqward refusal
+};
+
+// Registry. Attach creates (or returns) the state; Detach destroys it.
+ConnState* FindState(const PGconn* conn);
+ConnState* AttachState(PGconn* conn);
+void DetachState(const PGconn* conn);
+
+}  // namespace pqward::interpose

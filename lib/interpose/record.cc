@@ -1,0 +1,213 @@
+// The statement queue and its journaling; see record.h for the model.
+#include "interpose/record.h"
+
+#include "interpose/capture.h"
+#include "interpose/real.h"
+#include "interpose/refusal.h"
+#include "interpose/runtime.h"
+#include "util/clock.h"
+
+namespace pqward::interpose {
+
+namespace {
+
+Submission* Head(ConnState* st) {
+  if (st->queue.empty() || st->queue.front().sync_marker) return nullptr;
+  return &st->queue.front();
+}
+
+// Journals the statement's current result and resets it for a next one.
+Status Finish(ConnState* st, Submission* sub) {
+  journal::Event ev = sub->event;
+  int64_t now = NowMonoUs();
+  ev.duration_us = now - sub->t0_mono_us;
+  if (sub->terminals > 0) ev.extra["part"] = sub->terminals;
+  if (!sub->copy_direction.empty()) {
+    ev.extra["copy"] = {
+        {"direction", sub->copy_direction}, {"bytes", sub->copy_bytes}, {"rows", sub->copy_rows}};
+  }
+  Status status = AppendEvent(st, &ev);
+  journal::Event& base = sub->event;
+  base.columns.clear();
+  base.values.clear();
+  base.rows.reset();
+  base.error.reset();
+  base.status.clear();
+  base.command_tag.clear();
+  base.started_at_us = NowWallUs();
+  sub->t0_mono_us = now;
+  sub->terminals++;
+  sub->in_progress = false;
+  sub->copy_direction.clear();
+  sub->copy_bytes = sub->copy_rows = 0;
+  sub->copy_partial.clear();
+  return status;
+}
+
+void FinishAbandoned(ConnState* st, Submission* sub) {
+  if (sub->sync_marker || (sub->terminals > 0 && !sub->in_progress)) return;
+  sub->event.status = "ABANDONED";
+  (void)Finish(st, sub);
+}
+
+void Accumulate(ConnState* st, Submission* sub, const PGresult* res) {
+  if (!sub->in_progress) CaptureColumns(res, &sub->event.columns);
+  CaptureRows(res, st->capture_rows, &sub->event.values);
+  sub->in_progress = true;
+}
+
+// A NULL result ends the head statement's results.
+void OnNull(ConnState* st) {
+  Submission* sub = Head(st);
+  if (sub == nullptr) return;
+  if (sub->terminals == 0 || sub->in_progress) FinishAbandoned(st, sub);
+  st->queue.pop_front();
+}
+
+// A sync result ends everything queued up to and including its sync point.
+void OnSyncResult(ConnState* st) {
+  while (!st->queue.empty()) {
+    bool marker = st->queue.front().sync_marker;
+    FinishAbandoned(st, &st->queue.front());
+    st->queue.pop_front();
+    if (marker) break;
+  }
+}
+
+void CaptureCopyLine(ConnState* st, Submission* sub, std::string_view line) {
+  sub->copy_rows++;
+  if (static_cast<int>(sub->event.values.size()) >= st->capture_rows) return;
+  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+  sub->event.values.push_back({std::string(line)});
+}
+
+}  // namespace
+
+Submission NewSubmission(const char* kind, const char* api, const char* sql) {
+  Submission sub;
+  sub.event.kind = kind;
+  sub.event.api = api;
+  if (sql != nullptr) sub.event.sql = sql;
+  return sub;
+}
+
+Status Begin(ConnState* st, Submission sub) {
+  if (!st->refused.ok()) return st->refused;
+  if (!st->pipeline) AbandonAll(st);
+  sub.event.started_at_us = NowWallUs();
+  sub.t0_mono_us = NowMonoUs();
+  st->queue.push_back(std::move(sub));
+  st->error_override.clear();
+  return Status::OK();
+}
+
+void SendFailed(ConnState* st) {
+  if (st->queue.empty()) return;
+  Submission sub = std::move(st->queue.back());
+  st->queue.pop_back();
+  sub.event.status = "PGRES_FATAL_ERROR";
+  sub.event.error = journal::Error{"", ConnError(st->conn)};
+  (void)Finish(st, &sub);
+}
+
+PGresult* OnResult(ConnState* st, PGresult* res) {
+  if (res == nullptr) {
+    OnNull(st);
+    return res;
+  }
+  ExecStatusType status = Real().PQresultStatus(res);
+  if (status == PGRES_PIPELINE_SYNC) {
+    OnSyncResult(st);
+    return res;
+  }
+  Submission* sub = Head(st);
+  if (sub == nullptr) return res;  // nothing of ours is waiting for it
+  switch (status) {
+    case PGRES_SINGLE_TUPLE:
+      Accumulate(st, sub, res);
+      sub->event.rows = sub->event.rows.value_or(0) + Real().PQntuples(res);
+      return res;
+    case PGRES_COPY_OUT:
+    case PGRES_COPY_IN:
+    case PGRES_COPY_BOTH:
+      CaptureColumns(res, &sub->event.columns);
+      sub->copy_direction = status == PGRES_COPY_IN ? "in" : "out";
+      sub->in_progress = true;
+      return res;
+    default:
+      break;
+  }
+  Accumulate(st, sub, res);
+  CaptureOutcome(res, &sub->event);
+  if (sub->event.kind == "prepare" && status == PGRES_COMMAND_OK) {
+    st->prepared[sub->prepare_name] = sub->event.sql;
+  }
+  Status journaled = Finish(st, sub);
+  if (journaled.ok()) return res;
+  Real().PQclear(res);
+  return MakeErrorResult(st, journaled);
+}
+
+void EndSync(ConnState* st, const PGresult* res) {
+  if (res != nullptr) {
+    ExecStatusType s = Real().PQresultStatus(res);
+    if (s == PGRES_COPY_OUT || s == PGRES_COPY_IN || s == PGRES_COPY_BOTH) return;
+  }
+  Submission* sub = Head(st);
+  if (sub == nullptr) return;
+  if (res == nullptr && sub->terminals == 0) {
+    sub->event.status = "PGRES_FATAL_ERROR";
+    sub->event.error = journal::Error{"", ConnError(st->conn)};
+    (void)Finish(st, sub);
+  }
+  st->queue.pop_front();
+}
+
+void OnCopyData(ConnState* st, const char* buf, int len, bool out) {
+  Submission* sub = Head(st);
+  if (sub == nullptr || sub->copy_direction.empty() || len <= 0) return;
+  sub->copy_bytes += len;
+  std::string_view data(buf, static_cast<size_t>(len));
+  if (out) {  // COPY OUT hands over one row per buffer
+    CaptureCopyLine(st, sub, data);
+    return;
+  }
+  while (!data.empty()) {  // COPY IN buffers hold any number of (partial) lines
+    size_t nl = data.find('\n');
+    if (nl == std::string_view::npos) {
+      sub->copy_partial.append(data);
+      return;
+    }
+    sub->copy_partial.append(data.substr(0, nl));
+    CaptureCopyLine(st, sub, sub->copy_partial);
+    sub->copy_partial.clear();
+    data.remove_prefix(nl + 1);
+  }
+}
+
+void OnPipelineSync(ConnState* st) {
+  Submission marker;
+  marker.sync_marker = true;
+  st->queue.push_back(std::move(marker));
+}
+
+void AbandonAll(ConnState* st) {
+  while (!st->queue.empty()) {
+    FinishAbandoned(st, &st->queue.front());
+    st->queue.pop_front();
+  }
+}
+
+Status AppendEvent(ConnState* st, journal::Event* ev) {
+  if (st->recorder == nullptr) return Status::OK();  // on_failure = "allow"
+  Status status = st->recorder->Append(&st->chain, ev);
+  if (status.ok()) return status;
+  if (st->fail_open) {
+    WarnOnce(status.message() + " (on_failure = \"allow\": continuing unrecorded)");
+    return Status::OK();
+  }
+  RefuseConn(st, status);
+  return status;
+}
+
+}  // namespace pqward::interpose

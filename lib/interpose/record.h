@@ -1,0 +1,55 @@
+// Recording: the life of a statement from send to last result. A statement
+// is queued when sent (Begin), and each terminal result the program receives
+// is journaled before the program gets it (OnResult), so an event is durable
+// once its result was returned. One event per terminal result: a string of
+// several statements sent with PQsendQuery gives one event per statement
+// result (extra.part counts them). PQexec returns only its last result, so it
+// gives one event. Rows of single-row mode and COPY data accumulate into the
+// statement's event until its terminal result.
+#pragma once
+
+#include <string>
+
+#include <libpq-fe.h>
+
+#include "interpose/conn_state.h"
+#include "util/status.h"
+
+namespace pqward::interpose {
+
+// A statement about to be sent; kind and api as in journal/event.h.
+Submission NewSubmission(const char* kind, const char* api, const char* sql);
+
+// Queues `sub` unless the connection is refused or its journal is broken (then
+// the returned error says why and nothing may be sent). Outside pipeline mode
+// any earlier statement still queued is journaled as ABANDONED first.
+Status Begin(ConnState* st, Submission sub);
+
+// The send call after Begin failed in libpq: journals the attempt with the
+// connection's error and unqueues it.
+void SendFailed(ConnState* st);
+
+// A result (or NULL) about to be returned to the program. Returns what to
+// return instead: the same result, or an error result when the event could not
+// be journaled and on_failure is "deny".
+PGresult* OnResult(ConnState* st, PGresult* res);
+
+// A synchronous call (PQexec, PQprepare, PQfn...) returned `res`: unqueue its
+// statement unless a COPY goes on.
+void EndSync(ConnState* st, const PGresult* res);
+
+// COPY data the program received (out) or sent (in).
+void OnCopyData(ConnState* st, const char* buf, int len, bool out);
+
+// PQpipelineSync succeeded: a sync point joins the queue.
+void OnPipelineSync(ConnState* st);
+
+// Journals every queued statement as ABANDONED (next statement, PQfinish).
+void AbandonAll(ConnState* st);
+
+// Journals a self-contained event (session, fast-path, large object). Fills
+// session/seq/hash. Errors only when the event could not be journaled and
+// on_failure is "deny".
+Status AppendEvent(ConnState* st, journal::Event* ev);
+
+}  // namespace pqward::interpose

@@ -1,0 +1,13 @@
+/* Private to lib/shim: what the generated forwarders need from shim.c. */
+#ifndef PQW_SHIM_INT_H
+#define PQW_SHIM_INT_H
+
+#include "pqw_api.h"
+
+/* The core's table, loading the core on first call; NULL if it cannot load. */
+const struct pqw_api* pqw_shim_api(void);
+
+/* Reports (on stderr, a few times at most) that `name` cannot be forwarded. */
+void pqw_shim_missing(const char* name);
+
+#endif
