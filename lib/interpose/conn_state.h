@@ -13,6 +13,7 @@
 
 #include <libpq-fe.h>
 
+#include "identity/identity.h"
 #include "journal/event.h"
 #include "journal/recorder.h"
 #include "util/status.h"
@@ -46,6 +47,12 @@ struct ConnState {
   std::unordered_map<std::string, std::string> prepared;  // name -> SQL text
   Status refused;                                         // not OK: pqward refused this connection
   std::string error_override;  // PQerrorMessage text after a pqward refusal
+  // Identity (broker_hook.h); the password itself is never kept here.
+  bool brokered = false;          // credentials came from the broker
+  identity::Target target;        // what the program asked for, for PQreset
+  std::string brokered_user;      // the injected user
+  nlohmann::json actor;           // OIDC actor, or null for PQWARD_ACTOR / OS user
+  bool password_ignored = false;  // the program's own password was replaced
 };
 
 // Registry. Attach creates (or returns) the state; Detach destroys it.

@@ -66,7 +66,9 @@ journal::Event SessionEvent(ConnState* st, const char* kind) {
   ev.extra["db_user"] = OrEmpty(r.PQuser(st->conn));
   ev.extra["application_name"] = OrEmpty(r.PQparameterStatus(st->conn, "application_name"));
   ev.extra["pqward_version"] = PQWARD_VERSION;
-  ev.extra["actor"] = Actor(ev.extra);
+  ev.extra["actor"] = st->actor.is_null() ? Actor(ev.extra) : st->actor;
+  ev.extra["brokered"] = st->brokered;
+  if (st->password_ignored) ev.extra["password_ignored"] = true;
   return ev;
 }
 

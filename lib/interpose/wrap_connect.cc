@@ -2,7 +2,12 @@
 // PQconnectStart(Params)/PQconnectPoll, PQreset*, PQfinish, and the status
 // and error accessors a refusal overrides. Before any connection is attempted
 // the config and journal must be usable (fail closed).
+#include <cstdlib>
+#include <string_view>
+
+#include "interpose/broker_hook.h"
 #include "interpose/conn_state.h"
+#include "interpose/connect_args.h"
 #include "interpose/guard.h"
 #include "interpose/real.h"
 #include "interpose/record.h"
@@ -18,12 +23,25 @@ const pqw_api& R() {
   return Real();
 }
 
+// Copies what identity decided into the connection's state.
+ConnState* Attach(PGconn* conn, journal::Recorder* recorder, const char* api,
+                  const Brokered& brokered) {
+  ConnState* state = AttachNew(conn, recorder, api);
+  state->brokered = brokered.active;
+  state->target = brokered.target;
+  state->brokered_user = brokered.username;
+  state->actor = brokered.actor;
+  state->password_ignored = brokered.password_ignored;
+  return state;
+}
+
 // A connection libpq finished synchronously: attach, then journal its start
 // or its failure. A session that cannot be journaled is closed and refused.
-PGconn* AfterSyncConnect(PGconn* conn, journal::Recorder* recorder, const char* api) {
+PGconn* AfterSyncConnect(PGconn* conn, journal::Recorder* recorder, const char* api,
+                         const Brokered& brokered) {
   if (conn == nullptr) return nullptr;
   Status st = Safely([&] {
-    ConnState* state = AttachNew(conn, recorder, api);
+    ConnState* state = Attach(conn, recorder, api, brokered);
     if (R().PQstatus(conn) != CONNECTION_OK) {
       RecordConnectFailed(state);
       return Status::OK();
@@ -37,10 +55,11 @@ PGconn* AfterSyncConnect(PGconn* conn, journal::Recorder* recorder, const char* 
 }
 
 // A connection started without blocking: attach; PQconnectPoll does the rest.
-PGconn* AfterStart(PGconn* conn, journal::Recorder* recorder, const char* api) {
+PGconn* AfterStart(PGconn* conn, journal::Recorder* recorder, const char* api,
+                   const Brokered& brokered) {
   if (conn == nullptr) return nullptr;
   Status st = Safely([&] {
-    ConnState* state = AttachNew(conn, recorder, api);
+    ConnState* state = Attach(conn, recorder, api, brokered);
     if (R().PQstatus(conn) == CONNECTION_BAD) RecordConnectFailed(state);
     return Status::OK();
   });
@@ -50,45 +69,68 @@ PGconn* AfterStart(PGconn* conn, journal::Recorder* recorder, const char* api) {
   return MakeRefusedConn(st, api);
 }
 
-// Runs a connect call after the pre-connect checks; `call` makes the conn.
-template <typename Call, typename After>
-PGconn* Connect(const char* api, Call&& call, After&& after) {
+// Runs a connect call after the pre-connect checks. `parse` gives the
+// arguments as ConnectArgs (needed only with identity); `call` is the
+// program's own call, used unless broker credentials are injected.
+template <typename Parse, typename Call, typename After>
+PGconn* Connect(const char* api, Parse&& parse, Call&& call, After&& after) {
   CallScope scope;
   if (!scope.outer()) return call();
   journal::Recorder* recorder = nullptr;
-  Status st = Safely([&] { return PrepareConnect(&recorder); });
+  Brokered brokered;
+  Status st = Safely([&] {
+    PQWARD_RETURN_IF_ERROR(PrepareConnect(&recorder));
+    if (!IdentityEnabled()) return Status::OK();
+    ConnectArgs args;
+    PQWARD_RETURN_IF_ERROR(parse(&args));
+    return ApplyIdentity(std::move(args), &brokered);
+  });
   if (!st.ok()) return MakeRefusedConn(st, api);
-  return after(call(), recorder, api);
+  if (!brokered.active) return after(call(), recorder, api, brokered);
+  const char* const* keywords = nullptr;
+  const char* const* values = nullptr;
+  brokered.args.Arrays(&keywords, &values);
+  bool async = std::string_view(api).starts_with("PQconnectStart");
+  PGconn* conn = async ? R().PQconnectStartParams(keywords, values, 0)
+                       : R().PQconnectdbParams(keywords, values, 0);
+  return after(conn, recorder, api, brokered);
 }
 
 PGconn* W_PQconnectdb(const char* conninfo) {
   return Connect(
-      "PQconnectdb", [&] { return R().PQconnectdb(conninfo); }, AfterSyncConnect);
+      "PQconnectdb", [&](ConnectArgs* a) { return ConnectArgs::FromConninfo(conninfo, a); },
+      [&] { return R().PQconnectdb(conninfo); }, AfterSyncConnect);
 }
 
 PGconn* W_PQconnectdbParams(const char* const* keywords, const char* const* values,
                             int expand_dbname) {
   return Connect(
-      "PQconnectdbParams", [&] { return R().PQconnectdbParams(keywords, values, expand_dbname); },
-      AfterSyncConnect);
+      "PQconnectdbParams",
+      [&](ConnectArgs* a) { return ConnectArgs::FromParams(keywords, values, expand_dbname, a); },
+      [&] { return R().PQconnectdbParams(keywords, values, expand_dbname); }, AfterSyncConnect);
 }
 
 PGconn* W_PQsetdbLogin(const char* host, const char* port, const char* options, const char* tty,
                        const char* db, const char* login, const char* pwd) {
   return Connect(
-      "PQsetdbLogin", [&] { return R().PQsetdbLogin(host, port, options, tty, db, login, pwd); },
-      AfterSyncConnect);
+      "PQsetdbLogin",
+      [&](ConnectArgs* a) {
+        return ConnectArgs::FromSetdbLogin(host, port, options, tty, db, login, pwd, a);
+      },
+      [&] { return R().PQsetdbLogin(host, port, options, tty, db, login, pwd); }, AfterSyncConnect);
 }
 
 PGconn* W_PQconnectStart(const char* conninfo) {
   return Connect(
-      "PQconnectStart", [&] { return R().PQconnectStart(conninfo); }, AfterStart);
+      "PQconnectStart", [&](ConnectArgs* a) { return ConnectArgs::FromConninfo(conninfo, a); },
+      [&] { return R().PQconnectStart(conninfo); }, AfterStart);
 }
 
 PGconn* W_PQconnectStartParams(const char* const* keywords, const char* const* values,
                                int expand_dbname) {
   return Connect(
       "PQconnectStartParams",
+      [&](ConnectArgs* a) { return ConnectArgs::FromParams(keywords, values, expand_dbname, a); },
       [&] { return R().PQconnectStartParams(keywords, values, expand_dbname); }, AfterStart);
 }
 
@@ -122,18 +164,30 @@ void W_PQfinish(PGconn* conn) {
   R().PQfinish(conn);
 }
 
+// Before a reset: pending statements are abandoned; a brokered connection
+// needs its lease renewed (libpq reconnects with the stored password).
+bool BeforeReset(PGconn* conn) {
+  ConnState* st = FindState(conn);
+  if (st == nullptr) return true;
+  Status renewed = Safely([&] {
+    AbandonAll(st);
+    if (!st->brokered) return Status::OK();
+    return RenewBeforeReset(st->target, st->brokered_user);
+  });
+  if (!renewed.ok()) RefuseConn(st, renewed);
+  return renewed.ok();
+}
+
 // PQreset keeps the journal session: the program sees one connection.
 void W_PQreset(PGconn* conn) {
   CallScope scope;
-  ConnState* st = scope.outer() ? FindState(conn) : nullptr;
-  if (st != nullptr) AbandonAll(st);
+  if (scope.outer() && !BeforeReset(conn)) return;
   R().PQreset(conn);
 }
 
 int W_PQresetStart(PGconn* conn) {
   CallScope scope;
-  ConnState* st = scope.outer() ? FindState(conn) : nullptr;
-  if (st != nullptr) AbandonAll(st);
+  if (scope.outer() && !BeforeReset(conn)) return 0;
   return R().PQresetStart(conn);
 }
 
@@ -147,6 +201,26 @@ char* W_PQerrorMessage(const PGconn* conn) {
   ConnState* st = FindState(conn);
   if (st != nullptr && !st->error_override.empty()) return st->error_override.data();
   return R().PQerrorMessage(conn);
+}
+
+// The program never sees a broker credential.
+char* W_PQpass(const PGconn* conn) {
+  ConnState* st = FindState(conn);
+  if (st != nullptr && st->brokered) return const_cast<char*>("");
+  return R().PQpass(conn);
+}
+
+PQconninfoOption* W_PQconninfo(PGconn* conn) {
+  PQconninfoOption* options = R().PQconninfo(conn);
+  ConnState* st = FindState(conn);
+  if (options == nullptr || st == nullptr || !st->brokered) return options;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; o++) {
+    if (std::string_view(o->keyword) == "password" && o->val != nullptr) {
+      free(o->val);  // libpq allocates option values with malloc
+      o->val = nullptr;
+    }
+  }
+  return options;
 }
 
 }  // namespace
@@ -163,6 +237,8 @@ void InstallConnectWrappers(pqw_api* api) {
   api->PQresetStart = W_PQresetStart;
   api->PQstatus = W_PQstatus;
   api->PQerrorMessage = W_PQerrorMessage;
+  api->PQpass = W_PQpass;
+  api->PQconninfo = W_PQconninfo;
 }
 
 }  // namespace pqward::interpose
