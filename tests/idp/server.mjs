@@ -109,6 +109,7 @@ const issuer = `http://127.0.0.1:${server.address().port}`;
 
 const provider = new Provider(issuer, {
   adapter: Adapter,
+  clientDefaults: { id_token_signed_response_alg: alg, grant_types: ['client_credentials'], response_types: [] },
   jwks: { keys: [signingKey()] },
   findAccount: async (ctx, id) => ({
     accountId: id,
