@@ -147,7 +147,8 @@ const provider = new Provider(issuer, {
 });
 provider.proxy = false;
 
-// Admin endpoints and the login interaction (a one-field form: login=<user>).
+// Admin endpoints and the interactions: a one-field login form (login=<user>),
+// then consent, granted automatically by posting the same form again.
 provider.use(async (ctx, next) => {
   const m = ctx.path.match(/^\/admin\/(disable|enable)$/);
   if (m && ctx.method === 'POST') {
@@ -171,21 +172,29 @@ provider.use(async (ctx, next) => {
       ctx.req.on('data', (c) => { data += c; });
       ctx.req.on('end', () => resolve(data));
     });
-    const login = new URLSearchParams(raw).get('login');
-    if (!login || !groups[login]) {
-      ctx.status = 403;
-      ctx.body = 'unknown user';
-      return;
+    // Login prompt: check the one-field form. Consent prompt: grant what is missing.
+    let result;
+    if (details.prompt.name === 'login') {
+      const login = new URLSearchParams(raw).get('login');
+      if (!login || !groups[login]) {
+        ctx.status = 403;
+        ctx.body = 'unknown user';
+        return;
+      }
+      result = { login: { accountId: login } };
+    } else {
+      const missing = details.prompt.details;
+      const grant = details.grantId
+        ? await provider.Grant.find(details.grantId)
+        : new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });
+      if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+      for (const [r, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+        grant.addResourceScope(r, scopes.join(' '));
+      }
+      result = { consent: { grantId: await grant.save() } };
     }
-    const grant = new provider.Grant({ accountId: login, clientId: details.params.client_id });
-    grant.addOIDCScope('openid offline_access');
-    const resource = details.params.resource;
-    for (const r of [].concat(resource ?? [])) grant.addResourceScope(r, 'db');
-    const grantId = await grant.save();
-    const to = await provider.interactionResult(ctx.req, ctx.res, {
-      login: { accountId: login },
-      consent: { grantId },
-    }, { mergeWithLastSubmission: false });
+    const to = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: true });
     ctx.redirect(to);
     return;
   }
