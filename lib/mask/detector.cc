@@ -113,6 +113,17 @@ bool ValidWord(std::string_view t, size_t* b, size_t* e) {
   return WordLeft(t, *b) && WordRight(t, *e);
 }
 
+bool IsLocalPart(char c) {
+  return IsWord(c) || c == '.' || c == '%' || c == '+' || c == '-';
+}
+
+// The pattern holds one character of the local part (a leading "+" in the
+// pattern makes Hyperscan's start-of-match state too large); extend it here.
+bool ExtendEmail(std::string_view t, size_t* b, size_t* e) {
+  while (*b > 0 && IsLocalPart(t[*b - 1])) --*b;
+  return true;
+}
+
 // The match is the BEGIN line; the span runs to the end of the END line, or
 // to the end of the text when the block is cut off.
 bool ExtendPrivateKey(std::string_view t, size_t* b, size_t* e) {
@@ -123,7 +134,7 @@ bool ExtendPrivateKey(std::string_view t, size_t* b, size_t* e) {
 }
 
 const Detector::Expr kBuiltins[] = {
-    {"email", "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,63}", nullptr},
+    {"email", "[A-Za-z0-9._%+-]@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,63}", ExtendEmail},
     {"credit_card", "[0-9](?:[ -]?[0-9]){12,18}", ValidCard},
     {"us_ssn", "[0-9]{3}-[0-9]{2}-[0-9]{4}", ValidSsn},
     {"iban", "[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}", ValidIban},
