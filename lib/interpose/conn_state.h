@@ -14,11 +14,23 @@
 #include <libpq-fe.h>
 
 #include "identity/identity.h"
+#include "interpose/catalog.h"
 #include "journal/event.h"
 #include "journal/recorder.h"
+#include "mask/masker.h"
 #include "util/status.h"
 
 namespace pqward::interpose {
+
+// Masking decisions for the statement's current result or COPY.
+struct MaskState {
+  bool planned = false;  // `plan` is set (single-row results reuse it)
+  mask::ResultPlan plan;
+  bool copy = false;  // COPY OUT rows are masked with `copy_options`
+  mask::CopyOptions copy_options;
+  bool copy_header = false;  // the next COPY row is a header: leave it
+  const mask::Masker* masker = nullptr;
+};
 
 // One statement sent and not yet fully answered (or a pipeline sync point).
 struct Submission {
@@ -32,6 +44,7 @@ struct Submission {
   int64_t copy_rows = 0;
   std::string copy_partial;  // COPY IN: bytes of an unfinished line
   std::string prepare_name;  // for prepare: name to bind on success
+  MaskState mask;            // masking plan of the current result or COPY
 };
 
 struct ConnState {
@@ -53,6 +66,13 @@ struct ConnState {
   std::string brokered_user;      // the injected user
   nlohmann::json actor;           // OIDC actor, or null for PQWARD_ACTOR / OS user
   bool password_ignored = false;  // the program's own password was replaced
+  // Masking (masking.h).
+  std::unique_ptr<Catalog> catalog;             // table names, on a side connection
+  PQnoticeReceiver program_receiver = nullptr;  // the program's, while we mask notices
+  void* program_receiver_arg = nullptr;
+  PQnoticeProcessor program_processor = nullptr;
+  void* program_processor_arg = nullptr;
+  bool masking_notices = false;
 };
 
 // Registry. Attach creates (or returns) the state; Detach destroys it.

@@ -2,6 +2,7 @@
 #include "interpose/record.h"
 
 #include "interpose/capture.h"
+#include "interpose/masking.h"
 #include "interpose/real.h"
 #include "interpose/refusal.h"
 #include "interpose/runtime.h"
@@ -41,6 +42,7 @@ Status Finish(ConnState* st, Submission* sub) {
   sub->copy_direction.clear();
   sub->copy_bytes = sub->copy_rows = 0;
   sub->copy_partial.clear();
+  sub->mask = MaskState();
   return status;
 }
 
@@ -110,6 +112,16 @@ void SendFailed(ConnState* st) {
   (void)Finish(st, &sub);
 }
 
+// Withholds `res`: the program gets an error result naming `why` instead,
+// and the statement is journaled as DENIED.
+PGresult* Withhold(ConnState* st, Submission* sub, PGresult* res, const Status& why) {
+  Real().PQclear(res);
+  sub->event.status = "DENIED";
+  sub->event.error = journal::Error{"", why.message()};
+  Status journaled = Finish(st, sub);
+  return MakeErrorResult(st, journaled.ok() ? why : journaled);
+}
+
 PGresult* OnResult(ConnState* st, PGresult* res) {
   if (res == nullptr) {
     OnNull(st);
@@ -123,24 +135,45 @@ PGresult* OnResult(ConnState* st, PGresult* res) {
   Submission* sub = Head(st);
   if (sub == nullptr) return res;  // nothing of ours is waiting for it
   switch (status) {
-    case PGRES_SINGLE_TUPLE:
+    case PGRES_SINGLE_TUPLE: {
+      Status masked = MaskTuples(st, &sub->mask, res);
+      if (!masked.ok()) return Withhold(st, sub, res, masked);
       Accumulate(st, sub, res);
       sub->event.rows = sub->event.rows.value_or(0) + Real().PQntuples(res);
       return res;
+    }
     case PGRES_COPY_OUT:
-    case PGRES_COPY_IN:
-    case PGRES_COPY_BOTH:
+    case PGRES_COPY_BOTH: {
+      Status planned = PlanCopyOut(st, &sub->mask, sub->event.sql, res);
+      if (!planned.ok()) return Withhold(st, sub, res, planned);
       CaptureColumns(res, &sub->event.columns);
-      sub->copy_direction = status == PGRES_COPY_IN ? "in" : "out";
+      sub->copy_direction = "out";
       sub->in_progress = true;
       return res;
+    }
+    case PGRES_COPY_IN:
+      CaptureColumns(res, &sub->event.columns);
+      sub->copy_direction = "in";
+      sub->in_progress = true;
+      return res;
+    case PGRES_TUPLES_OK: {
+      Status masked = MaskTuples(st, &sub->mask, res);
+      if (!masked.ok()) return Withhold(st, sub, res, masked);
+      break;
+    }
+    case PGRES_FATAL_ERROR:
+    case PGRES_NONFATAL_ERROR:
+      MaskError(st, res);
+      break;
     default:
       break;
   }
   Accumulate(st, sub, res);
   CaptureOutcome(res, &sub->event);
-  if (sub->event.kind == "prepare" && status == PGRES_COMMAND_OK) {
-    st->prepared[sub->prepare_name] = sub->event.sql;
+  if (sub->event.error) MaskJournalText(&sub->event.error->message);
+  if (status == PGRES_COMMAND_OK) {
+    NoteCommandTag(st, Real().PQcmdStatus(res));
+    if (sub->event.kind == "prepare") st->prepared[sub->prepare_name] = sub->event.sql;
   }
   Status journaled = Finish(st, sub);
   if (journaled.ok()) return res;
@@ -161,6 +194,16 @@ void EndSync(ConnState* st, const PGresult* res) {
     (void)Finish(st, sub);
   }
   st->queue.pop_front();
+}
+
+void MaskCopyOut(ConnState* st, char** buffer, int* len) {
+  Submission* sub = Head(st);
+  if (sub == nullptr || !sub->mask.copy) return;
+  if (sub->mask.copy_header) {
+    sub->mask.copy_header = false;
+    return;
+  }
+  MaskCopyRow(sub->mask, buffer, len);
 }
 
 void OnCopyData(ConnState* st, const char* buf, int len, bool out) {

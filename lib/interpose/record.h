@@ -38,6 +38,9 @@ PGresult* OnResult(ConnState* st, PGresult* res);
 // statement unless a COPY goes on.
 void EndSync(ConnState* st, const PGresult* res);
 
+// A COPY OUT row about to be returned: masked (the buffer may be replaced).
+void MaskCopyOut(ConnState* st, char** buffer, int* len);
+
 // COPY data the program received (out) or sent (in).
 void OnCopyData(ConnState* st, const char* buf, int len, bool out);
 

@@ -12,9 +12,8 @@ namespace pqward::interpose {
 namespace {
 
 struct Refusal {
-  std::string message;  // full text, ends in "\n"
-  std::string primary;  // without prefix and newline
-  std::string sqlstate;
+  std::string message;                          // full text, ends in "\n"
+  std::unordered_map<int, std::string> fields;  // PG_DIAG_* overrides
 };
 
 std::mutex g_mu;
@@ -47,13 +46,21 @@ void RefuseConn(ConnState* st, const Status& status) {
 PGresult* MakeErrorResult(ConnState* st, const Status& status) {
   PGresult* res = Real().PQmakeEmptyPGresult(st->conn, PGRES_FATAL_ERROR);
   if (res == nullptr) return nullptr;
-  Refusal refusal{RefusalText(status), status.message(),
-                  status.code() == Status::Code::kJournal ? "58030" : "42501"};
-  st->error_override = refusal.message;
-  std::lock_guard<std::mutex> lock(g_mu);
-  (*g_results)[res] = std::move(refusal);
-  g_count.fetch_add(1, std::memory_order_relaxed);
+  st->error_override = RefusalText(status);
+  OverrideError(res, RefusalText(status),
+                {{PG_DIAG_SEVERITY, "ERROR"},
+                 {PG_DIAG_SEVERITY_NONLOCALIZED, "ERROR"},
+                 {PG_DIAG_SQLSTATE, status.code() == Status::Code::kJournal ? "58030" : "42501"},
+                 {PG_DIAG_MESSAGE_PRIMARY, status.message()}});
   return res;
+}
+
+void OverrideError(const PGresult* res, std::string message,
+                   std::unordered_map<int, std::string> fields) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  auto [it, added] =
+      g_results->insert_or_assign(res, Refusal{std::move(message), std::move(fields)});
+  if (added) g_count.fetch_add(1, std::memory_order_relaxed);
 }
 
 const char* RefusalMessage(const PGresult* res) {
@@ -68,17 +75,8 @@ const char* RefusalField(const PGresult* res, int fieldcode) {
   std::lock_guard<std::mutex> lock(g_mu);
   auto it = g_results->find(res);
   if (it == g_results->end()) return nullptr;
-  switch (fieldcode) {
-    case PG_DIAG_SEVERITY:
-    case PG_DIAG_SEVERITY_NONLOCALIZED:
-      return "ERROR";
-    case PG_DIAG_SQLSTATE:
-      return it->second.sqlstate.c_str();
-    case PG_DIAG_MESSAGE_PRIMARY:
-      return it->second.primary.c_str();
-    default:
-      return nullptr;
-  }
+  auto field = it->second.fields.find(fieldcode);
+  return field == it->second.fields.end() ? nullptr : field->second.c_str();
 }
 
 void ForgetResult(const PGresult* res) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <unordered_map>
 
 #include <libpq-fe.h>
 
@@ -27,7 +28,13 @@ void RefuseConn(ConnState* st, const Status& status);
 // error message. SQLSTATE 58030 (io_error) for journal failures, else 42501.
 PGresult* MakeErrorResult(ConnState* st, const Status& status);
 
-// Error text and fields of a result made by MakeErrorResult, or NULL.
+// Replaces the error text and the given fields of a result (masked errors
+// and notices). Fields not given read through to libpq.
+void OverrideError(const PGresult* res, std::string message,
+                   std::unordered_map<int, std::string> fields);
+
+// Error text and fields of a result made by MakeErrorResult or given to
+// OverrideError, or NULL.
 const char* RefusalMessage(const PGresult* res);
 const char* RefusalField(const PGresult* res, int fieldcode);
 

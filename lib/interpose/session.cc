@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "interpose/capture.h"
+#include "interpose/masking.h"
 #include "interpose/real.h"
 #include "interpose/record.h"
 #include "interpose/runtime.h"
@@ -79,6 +80,8 @@ Status PrepareConnect(journal::Recorder** recorder) {
   Status config_status;
   const Config& config = GetConfig(&config_status);
   if (!config_status.ok()) return config_status;
+  const mask::Masker* masker = nullptr;
+  PQWARD_RETURN_IF_ERROR(GetMasker(&masker));  // a bad rule refuses, never runs unmasked
   Status st = GetRecorder(recorder);
   if (st.ok() || !config.journal.fail_open) return st;
   WarnOnce(st.message() + " (on_failure = \"allow\": connecting unrecorded)");
@@ -99,6 +102,7 @@ ConnState* AttachNew(PGconn* conn, journal::Recorder* recorder, const char* api)
 
 Status OpenSession(ConnState* st) {
   if (st->session_open || !st->refused.ok()) return st->refused;
+  PQWARD_RETURN_IF_ERROR(StartMasking(st));
   journal::Event ev = SessionEvent(st, "session_start");
   ev.status = "CONNECTION_OK";
   PQWARD_RETURN_IF_ERROR(AppendEvent(st, &ev));

@@ -3,12 +3,15 @@
 // first rows captured into the COPY statement's event; the event itself is
 // journaled when the COPY's terminal result arrives (PQgetResult), or in
 // PQendcopy, which consumes that result inside libpq.
+#include <cstdio>
 #include <cstring>
 
 #include "interpose/conn_state.h"
 #include "interpose/guard.h"
+#include "interpose/masking.h"
 #include "interpose/real.h"
 #include "interpose/record.h"
+#include "interpose/refusal.h"
 #include "interpose/wrap.h"
 
 namespace pqward::interpose {
@@ -31,8 +34,29 @@ void Track(PGconn* conn, const char* buf, int len, bool out) {
 int W_PQgetCopyData(PGconn* conn, char** buffer, int async) {
   CallScope scope;
   int n = R().PQgetCopyData(conn, buffer, async);
-  if (scope.outer() && n > 0) Track(conn, *buffer, n, true);
+  if (!scope.outer() || n <= 0) return n;
+  ConnState* st = FindState(conn);
+  if (st == nullptr) return n;
+  Status masked = Safely([&] {
+    MaskCopyOut(st, buffer, &n);
+    return Status::OK();
+  });
+  if (!masked.ok()) {  // never hand out a row that may be unmasked
+    R().PQfreemem(*buffer);
+    *buffer = nullptr;
+    st->error_override = RefusalText(masked);
+    return -2;
+  }
+  Track(conn, *buffer, n, true);
   return n;
+}
+
+// The old line API cannot be masked: refused while masking is configured.
+bool OldApiRefused(PGconn* conn) {
+  Status allowed = CheckOldCopyApi();
+  if (allowed.ok()) return false;
+  if (ConnState* st = FindState(conn)) st->error_override = RefusalText(allowed);
+  return true;
 }
 
 int W_PQputCopyData(PGconn* conn, const char* buffer, int nbytes) {
@@ -44,6 +68,7 @@ int W_PQputCopyData(PGconn* conn, const char* buffer, int nbytes) {
 
 int W_PQgetline(PGconn* conn, char* buffer, int length) {
   CallScope scope;
+  if (scope.outer() && OldApiRefused(conn)) return EOF;
   int rc = R().PQgetline(conn, buffer, length);
   if (scope.outer() && rc == 0 && std::strcmp(buffer, "\\.") != 0) {
     Track(conn, buffer, static_cast<int>(std::strlen(buffer)), true);
@@ -53,6 +78,7 @@ int W_PQgetline(PGconn* conn, char* buffer, int length) {
 
 int W_PQgetlineAsync(PGconn* conn, char* buffer, int bufsize) {
   CallScope scope;
+  if (scope.outer() && OldApiRefused(conn)) return -1;
   int n = R().PQgetlineAsync(conn, buffer, bufsize);
   if (scope.outer() && n > 0) Track(conn, buffer, n, true);
   return n;

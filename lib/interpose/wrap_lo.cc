@@ -7,6 +7,7 @@
 #include "interpose/capture.h"
 #include "interpose/conn_state.h"
 #include "interpose/guard.h"
+#include "interpose/masking.h"
 #include "interpose/real.h"
 #include "interpose/record.h"
 #include "interpose/refusal.h"
@@ -34,8 +35,9 @@ Ret LargeObject(PGconn* conn, const char* api, Ret refused, Call&& call, Ok&& ok
   CallScope scope;
   ConnState* st = scope.outer() ? FindState(conn) : nullptr;
   if (st == nullptr) return call();
-  if (!st->refused.ok()) {
-    st->error_override = RefusalText(st->refused);
+  Status allowed = st->refused.ok() ? CheckLargeObjects() : st->refused;
+  if (!allowed.ok()) {
+    st->error_override = RefusalText(allowed);
     return refused;
   }
   int64_t wall = NowWallUs();
@@ -175,6 +177,12 @@ int W_lo_export(PGconn* conn, Oid oid, const char* filename) {
 
 PGresult* W_PQfn(PGconn* conn, int fnid, int* result_buf, int* result_len, int result_is_int,
                  const PQArgBlock* args, int nargs) {
+  CallScope scope;
+  ConnState* st = scope.outer() ? FindState(conn) : nullptr;
+  if (st != nullptr) {
+    Status allowed = CheckLargeObjects();
+    if (!allowed.ok()) return MakeErrorResult(st, allowed);
+  }
   return SyncCall(
       conn,
       [&](ConnState*) {

@@ -1,8 +1,10 @@
-// Result accessors that a refusal overrides (error message and fields), and
-// PQclear, which forgets refusal results.
+// Result accessors that a refusal or masking overrides (error message and
+// fields), PQclear, which forgets the overrides, and the notice and NOTIFY
+// paths, whose texts go through the content detectors.
 #include <cstdlib>
 #include <cstring>
 
+#include "interpose/masking.h"
 #include "interpose/wrap.h"
 
 namespace pqward::interpose {
@@ -35,6 +37,24 @@ char* W_PQresultErrorField(const PGresult* res, int fieldcode) {
   return R().PQresultErrorField(res, fieldcode);
 }
 
+PGnotify* W_PQnotifies(PGconn* conn) {
+  PGnotify* n = R().PQnotifies(conn);
+  return n != nullptr ? MaskNotify(n) : n;
+}
+
+PQnoticeReceiver W_PQsetNoticeReceiver(PGconn* conn, PQnoticeReceiver proc, void* arg) {
+  ConnState* st = FindState(conn);
+  if (st == nullptr || !st->masking_notices) return R().PQsetNoticeReceiver(conn, proc, arg);
+  return SetProgramReceiver(st, proc, arg);
+}
+
+PQnoticeProcessor W_PQsetNoticeProcessor(PGconn* conn, PQnoticeProcessor proc, void* arg) {
+  ConnState* st = FindState(conn);
+  if (st == nullptr || !st->masking_notices) return R().PQsetNoticeProcessor(conn, proc, arg);
+  R().PQsetNoticeProcessor(conn, proc, arg);
+  return SetProgramProcessor(st, proc, arg);
+}
+
 }  // namespace
 
 void InstallResultWrappers(pqw_api* api) {
@@ -42,6 +62,9 @@ void InstallResultWrappers(pqw_api* api) {
   api->PQresultErrorMessage = W_PQresultErrorMessage;
   api->PQresultVerboseErrorMessage = W_PQresultVerboseErrorMessage;
   api->PQresultErrorField = W_PQresultErrorField;
+  api->PQnotifies = W_PQnotifies;
+  api->PQsetNoticeReceiver = W_PQsetNoticeReceiver;
+  api->PQsetNoticeProcessor = W_PQsetNoticeProcessor;
 }
 
 }  // namespace pqward::interpose
