@@ -15,12 +15,22 @@ namespace {
 using mask::StrategyKind;
 using mask::StrategyOptions;
 
-// The strategy and its options from a rule or [mask.detect] table. `what`
-// prefixes errors ("cfg.toml:12: mask rule 2").
-Status ParseStrategy(const toml::table& t, const std::string& source, const std::string& what,
-                     StrategyOptions* out) {
+// Puts `label` after the "file:line: " of a helper's error, so that a wrong
+// type inside a rule still names the rule.
+Status Named(const Status& st, const std::string& source, const std::string& label) {
+  if (st.ok()) return st;
+  const std::string& m = st.message();
+  size_t pos = m.rfind(source, 0) == 0 ? m.find(": ", source.size()) : std::string::npos;
+  if (pos == std::string::npos) return Status::Config(label + ": " + m);
+  return Status::Config(m.substr(0, pos + 2) + label + ": " + m.substr(pos + 2));
+}
+
+// The strategy and its options from a rule or [mask.detect] table. `label`
+// names it ("mask rule 2"); `what` prefixes errors ("cfg.toml:12: mask rule 2").
+Status ParseStrategy(const toml::table& t, const std::string& source, const std::string& label,
+                     const std::string& what, StrategyOptions* out) {
   std::string name = mask::StrategyName(out->kind);
-  PQWARD_RETURN_IF_ERROR(GetString(t, "strategy", source, &name));
+  PQWARD_RETURN_IF_ERROR(Named(GetString(t, "strategy", source, &name), source, label));
   if (!mask::ParseStrategyName(name, &out->kind)) {
     return Status::Config(what + ": unknown strategy '" + name + "'");
   }
@@ -34,13 +44,13 @@ Status ParseStrategy(const toml::table& t, const std::string& source, const std:
     }
   }
   long long first = out->keep_first, last = out->keep_last, length = out->length;
-  PQWARD_RETURN_IF_ERROR(GetString(t, "text", source, &out->text));
-  PQWARD_RETURN_IF_ERROR(GetInt(t, "keep_first", source, &first));
-  PQWARD_RETURN_IF_ERROR(GetInt(t, "keep_last", source, &last));
-  PQWARD_RETURN_IF_ERROR(GetInt(t, "length", source, &length));
-  PQWARD_RETURN_IF_ERROR(GetString(t, "value", source, &out->value));
-  PQWARD_RETURN_IF_ERROR(GetString(t, "pattern", source, &out->pattern));
-  PQWARD_RETURN_IF_ERROR(GetString(t, "replace", source, &out->replace));
+  PQWARD_RETURN_IF_ERROR(Named(GetString(t, "text", source, &out->text), source, label));
+  PQWARD_RETURN_IF_ERROR(Named(GetInt(t, "keep_first", source, &first), source, label));
+  PQWARD_RETURN_IF_ERROR(Named(GetInt(t, "keep_last", source, &last), source, label));
+  PQWARD_RETURN_IF_ERROR(Named(GetInt(t, "length", source, &length), source, label));
+  PQWARD_RETURN_IF_ERROR(Named(GetString(t, "value", source, &out->value), source, label));
+  PQWARD_RETURN_IF_ERROR(Named(GetString(t, "pattern", source, &out->pattern), source, label));
+  PQWARD_RETURN_IF_ERROR(Named(GetString(t, "replace", source, &out->replace), source, label));
   if (first < 0 || first > 64 || last < 0 || last > 64 || length < 4 || length > 64) {
     return Status::Config(what + ": keep_first/keep_last must be 0-64 and length 4-64");
   }
@@ -78,14 +88,14 @@ Status ParseRule(const toml::table& t, size_t n, const std::string& source,
                                    {"table", "column", "strategy", "text", "keep_first",
                                     "keep_last", "length", "value", "pattern", "replace"},
                                    source));
-  PQWARD_RETURN_IF_ERROR(GetString(t, "table", source, &out->table));
-  PQWARD_RETURN_IF_ERROR(GetString(t, "column", source, &out->column));
+  PQWARD_RETURN_IF_ERROR(Named(GetString(t, "table", source, &out->table), source, label));
+  PQWARD_RETURN_IF_ERROR(Named(GetString(t, "column", source, &out->column), source, label));
   if (out->column.empty()) {
     if (out->table.empty()) return Status::Config(out->where + ": needs a column or a table");
     out->column = "*";
   }
   if (t.get("strategy") == nullptr) return Status::Config(out->where + ": needs a strategy");
-  return ParseStrategy(t, source, out->where, &out->strategy);
+  return ParseStrategy(t, source, label, out->where, &out->strategy);
 }
 
 Status ParseDetect(const toml::table& t, const std::string& source, mask::Options* out) {
@@ -112,7 +122,7 @@ Status ParseDetect(const toml::table& t, const std::string& source, mask::Option
       out->detect_types.push_back(*name);
     }
   }
-  PQWARD_RETURN_IF_ERROR(ParseStrategy(t, source, where, &out->detect_strategy));
+  PQWARD_RETURN_IF_ERROR(ParseStrategy(t, source, "[mask.detect]", where, &out->detect_strategy));
   const toml::node* custom = t.get("custom");
   if (custom == nullptr) return Status::OK();
   std::vector<const toml::table*> entries;
@@ -122,8 +132,8 @@ Status ParseDetect(const toml::table& t, const std::string& source, mask::Option
     mask::CustomDetectorOptions d;
     std::string label = "mask detector " + std::to_string(i + 1);
     PQWARD_RETURN_IF_ERROR(CheckKeys(c, label, {"name", "pattern"}, source));
-    PQWARD_RETURN_IF_ERROR(GetString(c, "name", source, &d.name));
-    PQWARD_RETURN_IF_ERROR(GetString(c, "pattern", source, &d.pattern));
+    PQWARD_RETURN_IF_ERROR(Named(GetString(c, "name", source, &d.name), source, label));
+    PQWARD_RETURN_IF_ERROR(Named(GetString(c, "pattern", source, &d.pattern), source, label));
     if (!d.name.empty()) label = "mask detector '" + d.name + "'";
     d.where = Where(source, c) + label;
     if (d.name.empty()) return Status::Config(d.where + ": needs a name");

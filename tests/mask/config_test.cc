@@ -74,6 +74,10 @@ TEST_CASE("errors name the rule and its line", "[mask][config]") {
         "cfg.toml:1: mask rule 1: strategy 'partial' needs keep_first or keep_last");
   CHECK(Error("[[mask.rule]]\ncolumn = \"a\"\nstrategy = \"fixed\"\n") ==
         "cfg.toml:1: mask rule 1: strategy 'fixed' needs a value");
+  CHECK(Error("[[mask.rule]]\ncolumn = \"a\"\nstrategy = \"partial\"\nkeep_last = \"4\"\n") ==
+        "cfg.toml:4: mask rule 1: key 'keep_last' must be an integer");
+  CHECK(Error("[[mask.rule]]\ncolumn = \"a\"\nstrategy = \"hash\"\nlength = 2\n") ==
+        "cfg.toml:1: mask rule 1: keep_first/keep_last must be 0-64 and length 4-64");
   CHECK(Error("[mask]\ncolour = 1\n") == "cfg.toml:2: unknown key 'colour' in [mask]");
   CHECK(Error("[mask]\nbinary_copy = \"maybe\"\n") ==
         "cfg.toml:2: [mask] binary_copy must be \"deny\" or \"allow\"");
