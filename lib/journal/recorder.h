@@ -36,6 +36,11 @@ class Recorder {
   // schema version, or the spool directory is not writable.
   static Status Get(const Options& opts, Recorder** out);
 
+  // An independent recorder (tools, tests): same behaviour as Get's, but its
+  // lifetime is the caller's; destroying it drains its queue and removes its
+  // spool. Two recorders of one process may share a journal.
+  static Status Open(const Options& opts, std::unique_ptr<Recorder>* out);
+
   // Sets ev->session/seq/prev_hash/hash from `chain`, advances the chain and
   // spools the event. On error the chain is unchanged and nothing is spooled.
   // Thread-safe.
@@ -46,5 +51,14 @@ class Recorder {
 
   virtual ~Recorder() = default;
 };
+
+// Drains the spools of dead processes into the journal at `path` (readers
+// call it before reading). A missing journal or spool directory is not an error.
+Status RecoverSpools(const std::string& path);
+
+// Checks that a recorder could write `path`: the journal opens (created if
+// missing) as a pqward journal of a known version and its spool directory is
+// writable. Used by `pqward run` before it starts the program.
+Status CheckJournal(const std::string& path);
 
 }  // namespace pqward::journal

@@ -1,0 +1,73 @@
+// SHA-256 through OpenSSL EVP (the digest is fetched once) and random ids.
+#include "journal/chain_hash.h"
+
+#include <openssl/evp.h>
+#include <sys/random.h>
+
+#include <cerrno>
+#include <chrono>
+#include <random>
+
+#include "journal/recorder.h"
+
+namespace pqward::journal {
+
+namespace {
+
+const EVP_MD* Sha256() {
+  static const EVP_MD* md = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
+  return md;
+}
+
+void ToHex(const unsigned char* p, size_t n, std::string* out) {
+  static const char kHex[] = "0123456789abcdef";
+  out->resize(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    (*out)[2 * i] = kHex[p[i] >> 4];
+    (*out)[2 * i + 1] = kHex[p[i] & 15];
+  }
+}
+
+}  // namespace
+
+std::string ChainHash(std::string_view prev_hash, std::string_view body) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, Sha256(), nullptr) == 1 &&
+            EVP_DigestUpdate(ctx, prev_hash.data(), prev_hash.size()) == 1 &&
+            EVP_DigestUpdate(ctx, body.data(), body.size()) == 1 &&
+            EVP_DigestFinal_ex(ctx, md, &len) == 1;
+  EVP_MD_CTX_free(ctx);
+  std::string out;
+  if (ok) ToHex(md, len, &out);
+  return out;
+}
+
+std::string RandomHex(size_t n) {
+  unsigned char buf[64];
+  if (n > sizeof buf) n = sizeof buf;
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = getrandom(buf + got, n - got, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += static_cast<size_t>(r);
+  }
+  if (got < n) {  // no getrandom: not cryptographic, but still unique enough
+    std::random_device rd;
+    std::mt19937_64 gen(rd() ^ static_cast<uint64_t>(
+                                   std::chrono::steady_clock::now().time_since_epoch().count()));
+    for (size_t i = got; i < n; ++i) buf[i] = static_cast<unsigned char>(gen());
+  }
+  std::string out;
+  ToHex(buf, n, &out);
+  return out;
+}
+
+std::string NewSessionId() { return RandomHex(16); }
+
+}  // namespace pqward::journal

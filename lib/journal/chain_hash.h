@@ -1,0 +1,17 @@
+// The hash chain primitive and the small random/hex helpers of the journal.
+// hash = hex SHA-256(prev_hash || canonical json), with prev_hash as its 64
+// hex characters ("" for the first event of a session).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace pqward::journal {
+
+// Lowercase hex SHA-256 of a || b (OpenSSL EVP). Returns "" only if OpenSSL fails.
+std::string ChainHash(std::string_view prev_hash, std::string_view body);
+
+// `n` random bytes as 2n lowercase hex digits (getrandom(2)).
+std::string RandomHex(size_t n);
+
+}  // namespace pqward::journal

@@ -1,0 +1,344 @@
+// The recorder: chains events, spools them (durable once Append returns) and
+// moves them into SQLite on a background writer thread. Also owns the
+// process-level concerns: exit (drain, remove the spool) and fork (the child
+// starts from a clean state and never writes its parent's events).
+// Design notes are in docs/journal.md ("Durability").
+#include "journal/recorder.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "journal/chain_hash.h"
+#include "journal/spool.h"
+#include "journal/store.h"
+
+namespace pqward::journal {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr milliseconds kBatchInterval{50};  // the writer's drain period
+constexpr size_t kBatchEvents = 4096;       // ...or this many queued events
+constexpr milliseconds kMaxBackoff{2000};   // retry delay cap after a SQLite error
+constexpr milliseconds kFlushWait{10000};   // Flush gives up after this
+constexpr milliseconds kExitWait{3000};     // exit leaves the spool after this
+
+// The state of one recorder in one process. A forked child abandons (leaks)
+// its parent's Core, whose mutexes may be held, and starts a new one.
+struct Core {
+  explicit Core(std::string p) : path(std::move(p)) {}
+
+  const std::string path;             // journal file
+  std::mutex mu;                      // guards everything below except db_mu/store
+  std::condition_variable work_cv;    // wakes the writer
+  std::condition_variable done_cv;    // wakes Flush/exit waiters after each attempt
+  std::vector<Record> queue;          // spooled, not yet taken by the writer
+  uint64_t appended = 0;              // records spooled by this Core
+  uint64_t committed = 0;             // records known to be in SQLite
+  uint64_t failures = 0;              // failed writer attempts so far
+  bool flush_requested = false;       // drain now, do not wait for the period
+  bool quit = false;                  // the writer ends once drained (or failing)
+  bool warned = false;                // the one stderr warning was printed
+  std::string last_error;             // cause of the last failed attempt
+  SpoolFile spool;                    // fd -1 until the first Append
+  std::thread* writer = nullptr;      // started by the first Append; never destroyed in a child
+  std::mutex db_mu;                   // held while the writer is inside SQLite
+  std::unique_ptr<Store> store;       // opened lazily by the writer; closed at fork
+  std::atomic<bool> abort_wait{false};  // makes SQLite busy waits give up (fork)
+};
+
+void StartWriter(Core* c);
+
+class RecorderImpl final : public Recorder {
+ public:
+  explicit RecorderImpl(Core* core) : core_(core) {}
+  ~RecorderImpl() override;
+  Status Append(Chain* chain, Event* ev) override;
+  Status Flush() override;
+
+  std::atomic<Core*> core_;  // replaced in a forked child
+};
+
+// All live recorders, for the fork and exit handlers. Never destroyed, so the
+// handlers work during static destruction too.
+struct Registry {
+  std::mutex mu;
+  std::vector<RecorderImpl*> recorders;
+};
+Registry* registry = new Registry();
+
+// Waits until everything appended before the call is committed, or an attempt
+// after the call failed, or `limit` passed. Called with c->mu held.
+Status WaitDrained(Core* c, std::unique_lock<std::mutex>& lk, milliseconds limit) {
+  const uint64_t target = c->appended;
+  const uint64_t failures = c->failures;
+  c->flush_requested = true;
+  c->work_cv.notify_one();
+  bool done = c->done_cv.wait_for(lk, limit, [&] {
+    return c->committed >= target || c->failures > failures;
+  });
+  if (c->committed >= target) return Status::OK();
+  std::string cause = done ? c->last_error : "timed out waiting for the journal writer";
+  return Status::Journal("journal " + c->path + ": events kept in spool " + c->spool.path +
+                         ": " + cause);
+}
+
+// Drains synchronously and removes the spool once everything is in SQLite;
+// otherwise leaves the spool to be recovered by the next opener.
+void Shutdown(Core* c, bool join) {
+  std::unique_lock<std::mutex> lk(c->mu);
+  if (c->writer == nullptr) return;
+  c->quit = true;
+  bool drained = WaitDrained(c, lk, kExitWait).ok() && c->queue.empty();
+  if (drained && c->spool.fd >= 0) {
+    unlink(c->spool.path.c_str());
+    close(c->spool.fd);
+    c->spool.fd = -1;
+  }
+  if (!drained) c->abort_wait = true;  // let the writer give up quickly
+  c->work_cv.notify_one();
+  std::thread* t = c->writer;
+  lk.unlock();
+  if (join) {
+    t->join();
+    delete t;
+    c->writer = nullptr;
+  }
+}
+
+void WarnOnce(Core* c, const Status& s) {
+  c->last_error = s.message();
+  if (c->warned) return;
+  c->warned = true;
+  std::string msg = "pqward: " + s.message() + " (events are kept in the spool and retried)\n";
+  fputs(msg.c_str(), stderr);
+}
+
+// One attempt to store `batch`. Runs without c->mu, holding db_mu.
+Status WriteBatch(Core* c, const std::vector<Record>& batch) {
+  std::lock_guard<std::mutex> db(c->db_mu);
+  if (!c->store) {
+    PQWARD_RETURN_IF_ERROR(Store::Open(c->path, Store::Mode::kWrite, &c->store, &c->abort_wait));
+  }
+  return c->store->Insert(batch);
+}
+
+void WriterLoop(Core* c) {
+  std::vector<Record> batch;  // taken from the queue, not yet committed
+  milliseconds delay = kBatchInterval;
+  std::unique_lock<std::mutex> lk(c->mu);
+  for (;;) {
+    if (!c->quit) {
+      c->work_cv.wait_for(lk, delay, [&] {
+        return c->queue.size() >= kBatchEvents || c->flush_requested || c->quit;
+      });
+    }
+    c->flush_requested = false;
+    if (batch.empty()) {
+      batch.swap(c->queue);
+    } else {
+      std::move(c->queue.begin(), c->queue.end(), std::back_inserter(batch));
+      c->queue.clear();
+    }
+    if (batch.empty()) {
+      if (c->quit) return;
+      continue;
+    }
+    lk.unlock();
+    Status s = WriteBatch(c, batch);
+    lk.lock();
+    if (s.ok()) {
+      c->committed += batch.size();
+      batch.clear();
+      delay = kBatchInterval;
+      if (c->queue.empty() && c->committed == c->appended && c->spool.fd >= 0 &&
+          ftruncate(c->spool.fd, 0) == 0) {
+        c->spool.size = 0;
+      }
+    } else {
+      ++c->failures;
+      WarnOnce(c, s);
+      delay = std::min(kMaxBackoff, delay * 2);
+      if (c->quit && c->abort_wait) return;  // exit gave up: the spool keeps them
+    }
+    c->done_cv.notify_all();
+  }
+}
+
+// Starts the writer with every signal blocked, so that the program's signal
+// handlers never run on it. Called with c->mu held.
+void StartWriter(Core* c) {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  c->writer = new std::thread(WriterLoop, c);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+void ForkPrepare() {
+  registry->mu.lock();
+  for (RecorderImpl* r : registry->recorders) {
+    Core* c = r->core_.load();
+    c->abort_wait = true;
+    c->db_mu.lock();
+    c->store.reset();  // the child must inherit no SQLite state (locks, WAL index)
+    c->mu.lock();
+  }
+}
+
+void ForkParent() {
+  for (RecorderImpl* r : registry->recorders) {
+    Core* c = r->core_.load();
+    c->abort_wait = false;
+    c->mu.unlock();
+    c->db_mu.unlock();
+  }
+  registry->mu.unlock();
+}
+
+// In the child: the parent's queue, spool and writer stay the parent's.
+void ForkChild() {
+  for (RecorderImpl* r : registry->recorders) {
+    Core* old = r->core_.load();
+    if (old->spool.fd >= 0) close(old->spool.fd);
+    std::vector<Record>().swap(old->queue);
+    r->core_ = new Core(old->path);  // `old` is leaked: its mutexes are held
+  }
+  registry->mu.unlock();
+}
+
+void AtExit() {
+  std::vector<RecorderImpl*> all;
+  {
+    std::lock_guard<std::mutex> lk(registry->mu);
+    all = registry->recorders;
+  }
+  for (RecorderImpl* r : all) Shutdown(r->core_.load(), false);
+}
+
+void InstallProcessHandlers() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    pthread_atfork(ForkPrepare, ForkParent, ForkChild);
+    atexit(AtExit);
+  });
+}
+
+std::string ResolvePath(const Options& opts) {
+  return opts.path.empty() ? DefaultPath() : opts.path;
+}
+
+Status CheckSpoolDir(const std::string& path) {
+  std::string dir = SpoolDir(path);
+  PQWARD_RETURN_IF_ERROR(MakeDirs(dir).Wrap("journal " + path));
+  if (access(dir.c_str(), W_OK | X_OK) != 0) {
+    return Status::Journal("journal spool " + dir + ": not writable: " + strerror(errno));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status RecorderImpl::Append(Chain* chain, Event* ev) {
+  if (chain->session.empty()) return Status::Internal("journal: chain without a session id");
+  ev->session = chain->session;
+  ev->seq = chain->next_seq;
+  ev->prev_hash = chain->prev_hash;
+  std::string body = CanonicalJson(*ev);
+  ev->hash = ChainHash(ev->prev_hash, body);
+  if (ev->hash.empty()) return Status::Internal("journal: SHA-256 failed (OpenSSL)");
+  Record rec = MakeRecord(*ev, body);
+  Core* c = core_.load();
+  {
+    std::lock_guard<std::mutex> lk(c->mu);
+    if (c->spool.fd < 0) PQWARD_RETURN_IF_ERROR(CreateSpool(SpoolDir(c->path), &c->spool));
+    PQWARD_RETURN_IF_ERROR(WriteSpool(&c->spool, rec.line));
+    c->queue.push_back(std::move(rec));
+    ++c->appended;
+    if (c->writer == nullptr) StartWriter(c);
+    if (c->queue.size() == kBatchEvents) c->work_cv.notify_one();
+  }
+  chain->next_seq++;
+  chain->prev_hash = ev->hash;
+  return Status::OK();
+}
+
+Status RecorderImpl::Flush() {
+  Core* c = core_.load();
+  std::unique_lock<std::mutex> lk(c->mu);
+  if (c->committed == c->appended) return Status::OK();
+  return WaitDrained(c, lk, kFlushWait);
+}
+
+RecorderImpl::~RecorderImpl() {
+  {
+    std::lock_guard<std::mutex> lk(registry->mu);
+    auto& v = registry->recorders;
+    v.erase(std::remove(v.begin(), v.end(), this), v.end());
+  }
+  Core* c = core_.load();
+  Shutdown(c, true);
+  if (c->spool.fd >= 0) close(c->spool.fd);  // not drained: left for recovery
+  delete c;
+}
+
+Status Recorder::Open(const Options& opts, std::unique_ptr<Recorder>* out) {
+  std::string path = ResolvePath(opts);
+  std::unique_ptr<Store> store;
+  PQWARD_RETURN_IF_ERROR(Store::Open(path, Store::Mode::kWrite, &store));
+  PQWARD_RETURN_IF_ERROR(CheckSpoolDir(path));
+  Status s = RecoverSpoolsInto(store.get(), path);
+  if (!s.ok()) fprintf(stderr, "pqward: %s\n", s.message().c_str());  // retried by the next opener
+  InstallProcessHandlers();
+  Core* core = new Core(path);
+  core->store = std::move(store);
+  auto* r = new RecorderImpl(core);
+  {
+    std::lock_guard<std::mutex> lk(registry->mu);
+    registry->recorders.push_back(r);
+  }
+  out->reset(r);
+  return Status::OK();
+}
+
+Status Recorder::Get(const Options& opts, Recorder** out) {
+  static std::mutex mu;
+  static Recorder* the = nullptr;  // never destroyed: exit is handled by AtExit
+  std::lock_guard<std::mutex> lk(mu);
+  if (the == nullptr) {
+    std::unique_ptr<Recorder> r;
+    PQWARD_RETURN_IF_ERROR(Open(opts, &r));
+    the = r.release();
+  }
+  *out = the;
+  return Status::OK();
+}
+
+Status RecoverSpools(const std::string& path) {
+  struct stat st;
+  if (stat(SpoolDir(path).c_str(), &st) != 0 || stat(path.c_str(), &st) != 0) return Status::OK();
+  std::unique_ptr<Store> store;
+  PQWARD_RETURN_IF_ERROR(Store::Open(path, Store::Mode::kWrite, &store));
+  return RecoverSpoolsInto(store.get(), path);
+}
+
+Status CheckJournal(const std::string& path) {
+  std::unique_ptr<Store> store;
+  PQWARD_RETURN_IF_ERROR(Store::Open(path, Store::Mode::kWrite, &store));
+  return CheckSpoolDir(path);
+}
+
+}  // namespace pqward::journal

@@ -1,0 +1,136 @@
+// Spool files: one per writing process, one record per line, written with a
+// single O_APPEND write(2) so that a record is either whole or a torn last
+// line; drained into SQLite by their owner, or by the next opener once the
+// owner is dead (its flock is gone).
+#include "journal/spool.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "journal/chain_hash.h"
+
+namespace pqward::journal {
+
+namespace {
+
+Status SysError(const std::string& path, const char* what, int err) {
+  return Status::Journal("journal spool " + path + ": " + what + ": " + strerror(err));
+}
+
+}  // namespace
+
+Status CreateSpool(const std::string& dir, SpoolFile* out) {
+  PQWARD_RETURN_IF_ERROR(MakeDirs(dir));
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::string path = dir + "/" + std::to_string(getpid()) + "-" + RandomHex(8) + ".spool";
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      if (errno == EEXIST) continue;
+      return SysError(path, "cannot create", errno);
+    }
+    while (flock(fd, LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        int err = errno;
+        close(fd);
+        return SysError(path, "cannot lock", err);
+      }
+    }
+    // A recoverer may have taken the lock between open and flock and unlinked
+    // the (empty) file: then start over with a new name.
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_nlink == 0) {
+      close(fd);
+      continue;
+    }
+    out->fd = fd;
+    out->path = std::move(path);
+    out->size = 0;
+    return Status::OK();
+  }
+  return Status::Journal("journal spool " + dir + ": cannot create a spool file");
+}
+
+Status WriteSpool(SpoolFile* spool, std::string_view line) {
+  ssize_t n;
+  do {
+    n = write(spool->fd, line.data(), line.size());
+  } while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(line.size())) {
+    spool->size += n;
+    return Status::OK();
+  }
+  int err = n < 0 ? errno : ENOSPC;
+  if (n > 0 && ftruncate(spool->fd, spool->size) != 0) {
+    // Cannot cut the torn line off: readers skip it (its hash does not check).
+  }
+  return SysError(spool->path, "write", err);
+}
+
+Status ReadSpool(int fd, const std::string& path, std::vector<Record>* out) {
+  std::string data;
+  char buf[65536];
+  off_t off = 0;
+  for (;;) {
+    ssize_t n = pread(fd, buf, sizeof buf, off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return SysError(path, "read", errno);
+    if (n == 0) break;
+    data.append(buf, static_cast<size_t>(n));
+    off += n;
+  }
+  size_t pos = 0;
+  while (pos < data.size()) {
+    size_t nl = data.find('\n', pos);
+    if (nl == std::string::npos) break;  // torn last record
+    Record rec;
+    if (ParseRecordLine(std::string_view(data).substr(pos, nl - pos), &rec)) {
+      out->push_back(std::move(rec));
+    }
+    pos = nl + 1;
+  }
+  return Status::OK();
+}
+
+Status RecoverSpoolsInto(Store* store, const std::string& journal_path) {
+  std::string dir = SpoolDir(journal_path);
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) {
+    if (errno == ENOENT) return Status::OK();
+    return SysError(dir, "cannot list", errno);
+  }
+  std::vector<std::string> names;
+  while (struct dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name.size() > 6 && name.compare(name.size() - 6, 6, ".spool") == 0) names.push_back(name);
+  }
+  closedir(d);
+  Status result;
+  for (const std::string& name : names) {
+    std::string path = dir + "/" + name;
+    int fd = open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) continue;  // gone meanwhile, or not ours to read
+    struct stat st;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0 || fstat(fd, &st) != 0 || st.st_nlink == 0) {
+      close(fd);  // alive, or already drained by another recoverer
+      continue;
+    }
+    std::vector<Record> recs;
+    Status s = ReadSpool(fd, path, &recs);
+    if (s.ok() && !recs.empty()) s = store->Insert(recs);
+    if (s.ok()) {
+      unlink(path.c_str());
+    } else if (result.ok()) {
+      result = s;
+    }
+    close(fd);
+  }
+  return result;
+}
+
+}  // namespace pqward::journal
