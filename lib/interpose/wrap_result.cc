@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "interpose/masking.h"
+#include "interpose/runtime.h"
 #include "interpose/wrap.h"
 
 namespace pqward::interpose {
@@ -55,6 +56,16 @@ PQnoticeProcessor W_PQsetNoticeProcessor(PGconn* conn, PQnoticeProcessor proc, v
   return SetProgramProcessor(st, proc, arg);
 }
 
+// PQtrace writes DataRow messages verbatim: not while masking is configured.
+void W_PQtrace(PGconn* conn, FILE* debug_port) {
+  const mask::Masker* m = nullptr;
+  if (!GetMasker(&m).ok() || m != nullptr) {
+    WarnOnce("PQtrace is disabled while masking is configured (it would write raw rows)");
+    return;
+  }
+  R().PQtrace(conn, debug_port);
+}
+
 }  // namespace
 
 void InstallResultWrappers(pqw_api* api) {
@@ -63,6 +74,7 @@ void InstallResultWrappers(pqw_api* api) {
   api->PQresultVerboseErrorMessage = W_PQresultVerboseErrorMessage;
   api->PQresultErrorField = W_PQresultErrorField;
   api->PQnotifies = W_PQnotifies;
+  api->PQtrace = W_PQtrace;
   api->PQsetNoticeReceiver = W_PQsetNoticeReceiver;
   api->PQsetNoticeProcessor = W_PQsetNoticeProcessor;
 }
