@@ -35,33 +35,17 @@ ConnState* Attach(PGconn* conn, journal::Recorder* recorder, const char* api,
   return state;
 }
 
-// A connection libpq finished synchronously: attach, then journal its start
-// or its failure. A session that cannot be journaled is closed and refused.
-PGconn* AfterSyncConnect(PGconn* conn, journal::Recorder* recorder, const char* api,
-                         const Brokered& brokered) {
+// A connection libpq returned: attach, then journal its start (it is
+// already up) or its failure; one still starting is left to PQconnectPoll. A
+// session that cannot be journaled is closed and refused.
+PGconn* AfterConnect(PGconn* conn, journal::Recorder* recorder, const char* api,
+                     const Brokered& brokered) {
   if (conn == nullptr) return nullptr;
   Status st = Safely([&] {
     ConnState* state = Attach(conn, recorder, api, brokered);
-    if (R().PQstatus(conn) != CONNECTION_OK) {
-      RecordConnectFailed(state);
-      return Status::OK();
-    }
-    return OpenSession(state);
-  });
-  if (st.ok()) return conn;
-  DetachState(conn);
-  R().PQfinish(conn);
-  return MakeRefusedConn(st, api);
-}
-
-// A connection started without blocking: attach; PQconnectPoll does the rest.
-PGconn* AfterStart(PGconn* conn, journal::Recorder* recorder, const char* api,
-                   const Brokered& brokered) {
-  if (conn == nullptr) return nullptr;
-  Status st = Safely([&] {
-    ConnState* state = Attach(conn, recorder, api, brokered);
-    if (R().PQstatus(conn) == CONNECTION_BAD) RecordConnectFailed(state);
-    return Status::OK();
+    ConnStatusType status = R().PQstatus(conn);
+    if (status == CONNECTION_BAD) RecordConnectFailed(state);
+    return status == CONNECTION_OK ? OpenSession(state) : Status::OK();
   });
   if (st.ok()) return conn;
   DetachState(conn);
@@ -72,8 +56,8 @@ PGconn* AfterStart(PGconn* conn, journal::Recorder* recorder, const char* api,
 // Runs a connect call after the pre-connect checks. `parse` gives the
 // arguments as ConnectArgs (needed only with identity); `call` is the
 // program's own call, used unless broker credentials are injected.
-template <typename Parse, typename Call, typename After>
-PGconn* Connect(const char* api, Parse&& parse, Call&& call, After&& after) {
+template <typename Parse, typename Call>
+PGconn* Connect(const char* api, Parse&& parse, Call&& call) {
   CallScope scope;
   if (!scope.outer()) return call();
   journal::Recorder* recorder = nullptr;
@@ -86,20 +70,20 @@ PGconn* Connect(const char* api, Parse&& parse, Call&& call, After&& after) {
     return ApplyIdentity(std::move(args), &brokered);
   });
   if (!st.ok()) return MakeRefusedConn(st, api);
-  if (!brokered.active) return after(call(), recorder, api, brokered);
+  if (!brokered.active) return AfterConnect(call(), recorder, api, brokered);
   const char* const* keywords = nullptr;
   const char* const* values = nullptr;
   brokered.args.Arrays(&keywords, &values);
   bool async = std::string_view(api).starts_with("PQconnectStart");
   PGconn* conn = async ? R().PQconnectStartParams(keywords, values, 0)
                        : R().PQconnectdbParams(keywords, values, 0);
-  return after(conn, recorder, api, brokered);
+  return AfterConnect(conn, recorder, api, brokered);
 }
 
 PGconn* W_PQconnectdb(const char* conninfo) {
   return Connect(
       "PQconnectdb", [&](ConnectArgs* a) { return ConnectArgs::FromConninfo(conninfo, a); },
-      [&] { return R().PQconnectdb(conninfo); }, AfterSyncConnect);
+      [&] { return R().PQconnectdb(conninfo); });
 }
 
 PGconn* W_PQconnectdbParams(const char* const* keywords, const char* const* values,
@@ -107,7 +91,7 @@ PGconn* W_PQconnectdbParams(const char* const* keywords, const char* const* valu
   return Connect(
       "PQconnectdbParams",
       [&](ConnectArgs* a) { return ConnectArgs::FromParams(keywords, values, expand_dbname, a); },
-      [&] { return R().PQconnectdbParams(keywords, values, expand_dbname); }, AfterSyncConnect);
+      [&] { return R().PQconnectdbParams(keywords, values, expand_dbname); });
 }
 
 PGconn* W_PQsetdbLogin(const char* host, const char* port, const char* options, const char* tty,
@@ -117,13 +101,13 @@ PGconn* W_PQsetdbLogin(const char* host, const char* port, const char* options, 
       [&](ConnectArgs* a) {
         return ConnectArgs::FromSetdbLogin(host, port, options, tty, db, login, pwd, a);
       },
-      [&] { return R().PQsetdbLogin(host, port, options, tty, db, login, pwd); }, AfterSyncConnect);
+      [&] { return R().PQsetdbLogin(host, port, options, tty, db, login, pwd); });
 }
 
 PGconn* W_PQconnectStart(const char* conninfo) {
   return Connect(
       "PQconnectStart", [&](ConnectArgs* a) { return ConnectArgs::FromConninfo(conninfo, a); },
-      [&] { return R().PQconnectStart(conninfo); }, AfterStart);
+      [&] { return R().PQconnectStart(conninfo); });
 }
 
 PGconn* W_PQconnectStartParams(const char* const* keywords, const char* const* values,
@@ -131,7 +115,7 @@ PGconn* W_PQconnectStartParams(const char* const* keywords, const char* const* v
   return Connect(
       "PQconnectStartParams",
       [&](ConnectArgs* a) { return ConnectArgs::FromParams(keywords, values, expand_dbname, a); },
-      [&] { return R().PQconnectStartParams(keywords, values, expand_dbname); }, AfterStart);
+      [&] { return R().PQconnectStartParams(keywords, values, expand_dbname); });
 }
 
 PostgresPollingStatusType W_PQconnectPoll(PGconn* conn) {
