@@ -40,7 +40,10 @@ setup build && ninja -C build || exit 1
 meson test -C build --no-rebuild --print-errorlogs --num-processes 2 || status=1
 count build
 
-setup build-asan -Db_sanitize=address,undefined -Db_lundef=false && ninja -C build-asan || exit 1
+# GCC 12 reports false maybe-uninitialized warnings inside libstdc++ under the
+# sanitizers, so this build alone does not turn warnings into errors.
+setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=false &&
+  ninja -C build-asan || exit 1
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-asan --no-rebuild --suite unit --print-errorlogs --num-processes 2 || status=1
 count build-asan
