@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <memory>
 #include <random>
 
 #include "journal/recorder.h"
@@ -34,14 +35,16 @@ void ToHex(const unsigned char* p, size_t n, std::string* out) {
 }  // namespace
 
 std::string ChainHash(std::string_view prev_hash, std::string_view body) {
+  // One context per thread, reused: OpenSSL 3 then re-initialises the digest
+  // in place instead of allocating a provider context per event.
+  thread_local std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(),
+                                                                      EVP_MD_CTX_free);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, Sha256(), nullptr) == 1 &&
-            EVP_DigestUpdate(ctx, prev_hash.data(), prev_hash.size()) == 1 &&
-            EVP_DigestUpdate(ctx, body.data(), body.size()) == 1 &&
-            EVP_DigestFinal_ex(ctx, md, &len) == 1;
-  EVP_MD_CTX_free(ctx);
+  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx.get(), Sha256(), nullptr) == 1 &&
+            EVP_DigestUpdate(ctx.get(), prev_hash.data(), prev_hash.size()) == 1 &&
+            EVP_DigestUpdate(ctx.get(), body.data(), body.size()) == 1 &&
+            EVP_DigestFinal_ex(ctx.get(), md, &len) == 1;
   std::string out;
   if (ok) ToHex(md, len, &out);
   return out;
