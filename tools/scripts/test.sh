@@ -44,7 +44,9 @@ count build
 # sanitizers, so this build alone does not turn warnings into errors.
 setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=false &&
   ninja -C build-asan || exit 1
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+# alloc_dealloc_mismatch=0: Debian's libhs frees with free() what it allocated
+# with new, inside hs_compile_multi (third-party code; every other check stays on).
+ASAN_OPTIONS=detect_leaks=1:alloc_dealloc_mismatch=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-asan --no-rebuild --suite unit --print-errorlogs --num-processes 2 || status=1
 count build-asan
 
