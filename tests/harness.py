@@ -182,3 +182,28 @@ max_ttl_s = 60
             return f.read()
 
 
+
+
+def main(argv):
+    """`harness.py pg start|stop DIR`: a throwaway PostgreSQL for scripts
+    (tools/scripts/demo.sh, the benchmarks); `start` prints its port. Local
+    connections through DIR/pg/pgsock are trusted; TCP needs a password."""
+    if len(argv) != 3 or argv[0] != "pg" or argv[1] not in ("start", "stop"):
+        raise SystemExit("usage: harness.py pg start|stop DIR")
+    base = os.path.join(argv[2], "pg")
+    if argv[1] == "start":
+        os.makedirs(argv[2], exist_ok=True)
+        pg = Postgres(base)
+        pg.start()
+        with open(os.path.join(argv[2], "port"), "w") as f:
+            f.write(str(pg.port))
+        print(pg.port)
+    else:
+        cmd = [f"{PGBIN}/pg_ctl", "-D", os.path.join(base, "pgdata"), "-m", "immediate", "stop"]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--"] + cmd
+        subprocess.run(cmd, capture_output=True)
+
+if __name__ == "__main__":
+    import sys
+    main(sys.argv[1:])
