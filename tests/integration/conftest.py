@@ -24,6 +24,7 @@ class Clients:
     def __init__(self, pg, journal):
         self.pg = pg
         self.journal = journal
+        self.shim = os.path.join(BUILD, "lib", "libpqward.so")
         self.env = dict(os.environ, PGHOST=pg.sock, PGPORT=str(pg.port), PGUSER="postgres",
                         PGDATABASE="app")
         for var in ("PQWARD_CONFIG", "PQWARD_JOURNAL", "LD_PRELOAD"):
