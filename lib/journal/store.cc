@@ -164,6 +164,10 @@ Status Store::Open(const std::string& path, Mode mode, std::unique_ptr<Store>* o
     if (slash != std::string::npos && slash > 0) {
       PQWARD_RETURN_IF_ERROR(MakeDirs(path.substr(0, slash)).Wrap("journal " + path));
     }
+    // Created 0600 before SQLite opens it; SQLite gives -wal and -shm the
+    // same mode. The journal holds who ran what: it is the user's alone.
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) close(fd);
   }
   int flags = SQLITE_OPEN_NOMUTEX | (mode == Mode::kWrite
                                          ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE

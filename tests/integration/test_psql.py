@@ -16,6 +16,7 @@ def test_query_output_unchanged_and_journaled(clients):
     assert ev["values"] == [["1", "row1"], ["2", "row2"], ["3", "row3"]]
     assert [c["name"] for c in ev["columns"]] == ["id", "s"]
     assert ev["columns"][0]["type"] == 23 and ev["columns"][0]["table"] != 0
+    assert os.stat(clients.journal).st_mode & 0o777 == 0o600
     start = clients.events(["session_start"])[0]
     assert start["extra"]["exe"].endswith("psql") and start["extra"]["application_name"] == "psql"
     assert start["actor"]["name"]
