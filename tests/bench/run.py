@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""pqward benchmarks (docs/performance.md). Starts its own PostgreSQL 15 on a
+Unix socket, then measures pqward against plain libpq in the same run, runs
+interleaved (A B A B ...), reporting medians and PASS/FAIL per target.
+
+usage: run.py BUILD_DIR [--quick]"""
+import os
+import pwd
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from harness import PGBIN, Postgres, free_port  # noqa: E402
+
+BUILD = os.path.abspath(sys.argv[1])
+QUICK = "--quick" in sys.argv
+PAIRS = 3 if QUICK else 5
+SECONDS = 2 if QUICK else 5
+SHIM = os.path.join(BUILD, "lib", "libpqward.so")
+CLIENT = os.path.join(BUILD, "tests", "bench", "bench_client")
+rows = []
+
+
+def report(name, value, target=None, ok=None):
+    verdict = "" if ok is None else ("PASS" if ok else "FAIL")
+    rows.append((name, value, target or "", verdict))
+    print(f"{name:<58} {value:<24} {target or '':<16} {verdict}", flush=True)
+
+
+class Setup:
+    def __init__(self, work, pg):
+        self.work = work
+        self.pg = pg
+        self.env = dict(os.environ, PGHOST=pg.sock, PGPORT=str(pg.port), PGUSER="postgres",
+                        PGDATABASE="bench")
+        for v in ("LD_PRELOAD", "PQWARD_CONFIG", "PQWARD_JOURNAL"):
+            self.env.pop(v, None)
+        self.nomatch = self.config("nomatch", """
+            [[mask.rule]]
+            table = "public.customers_absent"
+            column = "secret_*"
+            strategy = "redact"
+        """)
+        self.mask2 = self.config("mask2", """
+            [[mask.rule]]
+            column = "email"
+            strategy = "email"
+            [[mask.rule]]
+            column = "ssn"
+            strategy = "partial"
+            keep_last = 4
+        """)
+        self.detect = self.config("detect", """
+            [mask.detect]
+            types = ["email", "credit_card", "us_ssn", "iban", "phone", "ip", "jwt", "aws_key", "private_key"]
+        """)
+
+    def config(self, name, body):
+        path = os.path.join(self.work, f"{name}.toml")
+        with open(path, "w") as f:
+            f.write("[mask]\n" + textwrap.dedent(body))
+        return path
+
+    def variant(self, name, config=None, pgbouncer=None):
+        env = dict(self.env)
+        if name != "plain":
+            env.update(LD_PRELOAD=SHIM, PQWARD_JOURNAL=os.path.join(self.work, f"j-{name}.db"))
+            if config:
+                env["PQWARD_CONFIG"] = config
+        if pgbouncer:
+            env.update(PGHOST="127.0.0.1", PGPORT=str(pgbouncer))
+        return env
+
+
+def peak_rss(cmd, env):
+    out = subprocess.run(["/usr/bin/time", "-f", "%M %e", *cmd], env=env, capture_output=True,
+                         text=True, check=True)
+    rss, wall = out.stderr.strip().splitlines()[-1].split()
+    return float(wall), int(rss)
+
+
+def pgbench_tps(env, clients, mode):
+    out = subprocess.run([f"{PGBIN}/pgbench", "-n", "-S", "-M", mode, "-c", str(clients), "-j",
+                          str(clients), "-T", str(SECONDS)], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
+    lat = float(re.search(r"latency average = ([\d.]+) ms", out).group(1))
+    return tps, lat
+
+
+def start_pgbouncer(s):
+    port = free_port()
+    ini = os.path.join(s.work, "pgbouncer.ini")
+    with open(ini, "w") as f:
+        f.write(f"[databases]\nbench = host={s.pg.sock} port={s.pg.port} dbname=bench\n"
+                f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\n"
+                f"auth_type = trust\nauth_file = {s.work}/users.txt\npool_mode = session\n"
+                f"unix_socket_dir =\nlogfile = {s.work}/pgbouncer.log\n"
+                f"pidfile = {s.work}/pgbouncer.pid\nmax_client_conn = 50\ndefault_pool_size = 10\n")
+    with open(os.path.join(s.work, "users.txt"), "w") as f:
+        f.write('"postgres" ""\n')
+    cmd = ["/usr/sbin/pgbouncer", "-d", ini]
+    if os.geteuid() == 0:
+        pw = pwd.getpwnam("postgres")
+        for p in os.listdir(s.work):
+            os.chown(os.path.join(s.work, p), pw.pw_uid, pw.pw_gid)
+        os.chown(s.work, pw.pw_uid, pw.pw_gid)
+        cmd = ["runuser", "-u", "postgres", "--"] + cmd
+    subprocess.run(cmd, check=True)
+    time.sleep(1)
+    return port
+
+
+def oltp(s):
+    bouncer = start_pgbouncer(s)
+    variants = {"plain": s.variant("plain"), "pqward": s.variant("pqward"),
+                "pqward+mask": s.variant("nomatch", s.nomatch),
+                "pgbouncer": s.variant("plain", pgbouncer=bouncer)}
+    for clients in (1, 4):
+        for mode in ("simple", "prepared"):
+            results = {k: [] for k in variants}
+            for _ in range(PAIRS):
+                for name, env in variants.items():
+                    results[name].append(pgbench_tps(env, clients, mode))
+            base = statistics.median(t for t, _ in results["plain"])
+            for name in ("pqward", "pqward+mask", "pgbouncer"):
+                tps = statistics.median(t for t, _ in results[name])
+                lat = statistics.median(l for _, l in results[name])
+                target = ">= 0.95" if clients == 1 and name != "pgbouncer" else None
+                ok = tps / base >= 0.95 if target else None
+                report(f"pgbench -S c={clients} {mode}: {name}/plain TPS",
+                       f"{tps / base:.3f} ({tps:.0f} tps, {lat:.3f} ms)", target, ok)
+
+
+def callgrind(s):
+    def instr(env, n):
+        out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                              CLIENT, "queries", str(n)], env=env, capture_output=True, text=True,
+                             check=True).stderr
+        return int(re.search(r"Collected : (\d+)", out).group(1))
+    env = s.variant("callgrind")
+    plain = (instr(s.env, 1200) - instr(s.env, 200)) / 1000
+    ours = (instr(env, 1200) - instr(env, 200)) / 1000
+    report("instructions per one-row SELECT: plain libpq", f"{plain:.0f}")
+    report("instructions added per statement by pqward", f"{ours - plain:.0f}", "< 20000",
+           ours - plain < 20000)
+
+
+def large(s):
+    q = "select * from big"
+    variants = {"plain": s.env, "pqward": s.variant("big"),
+                "pqward 2 masked": s.variant("big2", s.mask2),
+                "pqward detect": s.variant("bigd", s.detect)}
+    res = {k: [] for k in variants}
+    for _ in range(min(PAIRS, 3)):
+        for name, env in variants.items():
+            res[name].append(peak_rss([CLIENT, "fetch", q], env))
+    wall0 = statistics.median(w for w, _ in res["plain"])
+    rss0 = statistics.median(r for _, r in res["plain"])
+    for name in ("pqward", "pqward 2 masked", "pqward detect"):
+        wall = statistics.median(w for w, _ in res[name])
+        rss = statistics.median(r for _, r in res[name])
+        masked2 = name == "pqward 2 masked"
+        report(f"1M rows x 6 cols, C client: {name} wall ratio", f"{wall / wall0:.2f}",
+               "<= 1.5" if masked2 else None, wall / wall0 <= 1.5 if masked2 else None)
+        report(f"1M rows x 6 cols, C client: {name} peak RSS ratio", f"{rss / rss0:.2f}",
+               "<= 1.3" if masked2 else None, rss / rss0 <= 1.3 if masked2 else None)
+    py = ["/usr/bin/python3", "-c", "import psycopg2; c=psycopg2.connect(''); cur=c.cursor(); "
+          "cur.execute('select * from big'); print(len(cur.fetchall()))"]
+    pw = [peak_rss(py, s.env), peak_rss(py, variants["pqward 2 masked"])]
+    report("1M rows, psycopg2: pqward 2 masked wall ratio", f"{pw[1][0] / pw[0][0]:.2f}")
+    report("1M rows, psycopg2: pqward 2 masked peak RSS ratio", f"{pw[1][1] / pw[0][1]:.2f}")
+    cp = {k: [] for k in ("plain", "pqward 2 masked")}
+    for _ in range(min(PAIRS, 3)):
+        for name in cp:
+            cp[name].append(peak_rss([CLIENT, "copyout", q], variants[name])[0])
+    ratio = statistics.median(cp["plain"]) / statistics.median(cp["pqward 2 masked"])
+    report("COPY OUT 1M rows, 2 masked: throughput ratio", f"{ratio:.2f}")
+
+
+def journal(s):
+    n = 5000 if QUICK else 20000
+    for procs in (1, 4, 16):
+        path = os.path.join(s.work, f"j-procs{procs}.db")
+        env = dict(s.variant("j"), PQWARD_JOURNAL=path)
+        per = n // procs
+        t0 = time.perf_counter()
+        ps = [subprocess.Popen([CLIENT, "queries", str(per)], env=env, stdout=subprocess.DEVNULL)
+              for _ in range(procs)]
+        assert all(p.wait() == 0 for p in ps)
+        wall = time.perf_counter() - t0
+        out = subprocess.run([os.path.join(BUILD, "tools", "pqward", "pqward"), "verify",
+                              "--journal", path], capture_output=True, text=True).stdout
+        events = int(re.search(r"(\d+) events", out).group(1))
+        expected = procs * (per + 2)
+        report(f"journal: {procs} processes, events/s (client-bound)",
+               f"{events / wall:.0f} ({events}/{expected} kept)", "no loss",
+               events == expected)
+        if procs == 1:
+            size = os.path.getsize(path) + sum(os.path.getsize(path + x) for x in ("-wal",)
+                                               if os.path.exists(path + x))
+            report("journal bytes per event (db + wal)", f"{size / events:.0f}")
+
+
+def loadtime(s):
+    def run_many(env, n=300):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            subprocess.run(["/bin/true"], env=env, check=True)
+        return (time.perf_counter() - t0) / n
+    pre = dict(s.env, LD_PRELOAD=SHIM)
+    a = statistics.median(run_many(s.env) for _ in range(PAIRS))
+    b = statistics.median(run_many(pre) for _ in range(PAIRS))
+    report("/bin/true: time added by the preload", f"{(b - a) * 1000:.3f} ms", "<= 1 ms",
+           b - a <= 0.001)
+    def maps(env):
+        out = subprocess.run(["cat", "/proc/self/maps"], env=env, capture_output=True,
+                             text=True).stdout
+        return {l.split()[-1] for l in out.splitlines() if ".so" in l}
+    extra = maps(pre) - maps(s.env)
+    report("shared objects mapped beyond the preload itself", str(len(extra - {SHIM})), "0",
+           extra <= {os.path.realpath(SHIM)})
+
+
+def connect(s):
+    code = ("import time, psycopg2; t=time.perf_counter(); c=psycopg2.connect(''); "
+            "c.cursor().execute('select 1'); print(time.perf_counter()-t)")
+    def first_query(env):
+        return float(subprocess.run(["/usr/bin/python3", "-c", code], env=env, capture_output=True,
+                                    text=True, check=True).stdout)
+    a, b = [], []
+    for _ in range(PAIRS * 2):
+        a.append(first_query(s.env))
+        b.append(first_query(s.variant("conn")))
+    report("connect + first query (includes loading the core)",
+           f"{statistics.median(b) * 1000:.1f} ms vs {statistics.median(a) * 1000:.1f} ms plain")
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="pqward-bench-")
+    os.chmod(work, 0o755)
+    pg = Postgres(os.path.join(work, "pg"))
+    pg.start()
+    try:
+        pg.sql("CREATE DATABASE bench")
+        s = Setup(work, pg)
+        pg.run(f"{PGBIN}/pgbench", "-i", "-q", "-s", "2" if QUICK else "10", "-h", pg.sock,
+               "-p", str(pg.port), "-U", "postgres", "bench")
+        n = 200000 if QUICK else 1000000
+        pg.sql("CREATE TABLE big AS SELECT g AS id, 'name ' || g AS name, 'user' || g || "
+               "'@example.com' AS email, lpad((g % 1000)::text, 3, '0') || '-12-3456' AS ssn, "
+               f"g * 1.5 AS amount, 'note number ' || g AS note FROM generate_series(1, {n}) g",
+               db="bench")
+        print(f"{'measure':<58} {'value':<24} {'target':<16} verdict")
+        for step in (loadtime, callgrind, oltp, large, journal, connect):
+            step(s)
+    finally:
+        subprocess.run(["pkill", "-f", f"pgbouncer -d {work}"], capture_output=True)
+        pg.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    fails = sum(1 for r in rows if r[3] == "FAIL")
+    print(f"\n{len(rows)} measures, {fails} below target")
+
+
+if __name__ == "__main__":
+    main()
