@@ -116,18 +116,34 @@ def test_copy_text_csv_and_pg_dump(clients, mask_config):
     assert all(s.encode() not in journal_bytes(clients) for s in SECRETS)
 
 
-def test_psycopg3_binary_and_psycopg2(clients, mask_config):
+def test_c_client_single_row_mode(clients, mask_config):
+    exe = os.path.join(os.environ.get("PQWARD_BUILD_DIR", ""), "tests", "integration",
+                       "integration_client")
+    env = dict(clients.env, PQWARD_CONFIG=mask_config, PQWARD_JOURNAL=clients.journal,
+               SINGLE_ROW_QUERY="select id, name, email, ssn, notes from customers order by id")
+    out = subprocess.run([exe], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[0].startswith("1|Ann Lee|a***@example.com|")
+    assert_clean(out)
+    assert all(s.encode() not in journal_bytes(clients) for s in SECRETS)
+
+
+def test_psycopg3_binary_pipeline_and_psycopg2(clients, mask_config):
     code = textwrap.dedent("""
         import psycopg, psycopg2
         with psycopg.connect("") as c:
             print(c.cursor(binary=True).execute("select email, ssn, notes from customers").fetchall())
+            with c.pipeline():  # before stream(): libpq 15 leaks single-row mode into pipelines
+                cur = c.execute("select email, iban from customers order by id")
+            print(cur.fetchall())
             print(list(c.cursor().stream("select email from customers")))
         c2 = psycopg2.connect("")
         cur = c2.cursor()
         cur.execute("select email, iban from customers")
         print(cur.fetchall())
     """)
-    out = clients.wrapped(PY, "-c", code, config=mask_config).stdout
+    r = clients.wrapped(PY, "-c", code, config=mask_config, check=False)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
     assert_clean(out)
     assert "a***@example.com" in out
 

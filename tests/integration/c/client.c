@@ -33,9 +33,26 @@ static PGresult* next_result(PGconn* conn) {
   return PQgetResult(conn);
 }
 
+/* SINGLE_ROW_QUERY set: prints that query's rows, fetched in single-row mode. */
+static int single_row_only(PGconn* conn, const char* query) {
+  if (!PQsendQuery(conn, query) || !PQsetSingleRowMode(conn)) die(conn, "single-row");
+  PGresult* res;
+  while ((res = next_result(conn)) != NULL) {
+    for (int r = 0; r < PQntuples(res); r++) {
+      for (int c = 0; c < PQnfields(res); c++) printf(c ? "|%s" : "%s", PQgetvalue(res, r, c));
+      printf("\n");
+    }
+    PQclear(res);
+  }
+  PQfinish(conn);
+  return 0;
+}
+
 int main(void) {
   PGconn* conn = PQconnectdb("");
   if (PQstatus(conn) != CONNECTION_OK) die(conn, "connect");
+  const char* single_row = getenv("SINGLE_ROW_QUERY");
+  if (single_row != NULL) return single_row_only(conn, single_row);
   printf("session %s\n", pqward_session_id(conn) ? "known" : "unknown");
 
   unsigned char raw[4] = {0, 0, 1, 2}; /* int4 258, binary */
