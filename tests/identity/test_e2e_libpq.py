@@ -93,3 +93,27 @@ def test_unreachable_idp_fails_clearly_and_quickly(client_config, pg, tmp_path):
     assert r.returncode != 0 and "pqward:" in r.stderr
     assert "identity" in r.stderr.lower() or "openid" in r.stderr.lower(), r.stderr
     assert time.time() - t0 < 30
+
+
+def test_untrusted_tls_certificate_is_refused(client_config, pg, tmp_path):
+    """An https issuer whose certificate does not verify: no token, no connection,
+    and the message names the identity provider and the certificate problem."""
+    import http.server
+    import ssl
+    import threading
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        config = client_config(issuer=f"https://127.0.0.1:{server.server_address[1]}")
+        r = run(config, str(tmp_path / "j.db"), pg, PSQL, "-X", "-c", "select 1", check=False)
+    finally:
+        server.shutdown()
+    assert r.returncode != 0 and "pqward:" in r.stderr
+    assert "certificate" in r.stderr.lower() or "ssl" in r.stderr.lower(), r.stderr
