@@ -38,16 +38,16 @@ typedef enum {
 } pqward_code;
 
 /* pqward's version, e.g. "0.1.0". Static storage; never NULL. */
-PQWARD_EXPORT const char *pqward_version(void);
+PQWARD_EXPORT const char* pqward_version(void);
 
 /* Text for a pqward_code, e.g. "Journal". Static storage; never NULL. */
-PQWARD_EXPORT const char *pqward_strerror(int code);
+PQWARD_EXPORT const char* pqward_strerror(int code);
 
 /*
  * The journal session id of a connection (32 hex digits), or NULL when the
  * connection is unknown to pqward. Valid until PQfinish(conn).
  */
-PQWARD_EXPORT const char *pqward_session_id(const PGconn *conn);
+PQWARD_EXPORT const char* pqward_session_id(const PGconn* conn);
 
 /*
  * Writes every event spooled so far into the SQLite journal before returning.

@@ -62,8 +62,8 @@ std::string RandomHex(size_t n) {
   }
   if (got < n) {  // no getrandom: not cryptographic, but still unique enough
     std::random_device rd;
-    std::mt19937_64 gen(rd() ^ static_cast<uint64_t>(
-                                   std::chrono::steady_clock::now().time_since_epoch().count()));
+    std::mt19937_64 gen(
+        rd() ^ static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
     for (size_t i = got; i < n; ++i) buf[i] = static_cast<unsigned char>(gen());
   }
   std::string out;
@@ -71,6 +71,8 @@ std::string RandomHex(size_t n) {
   return out;
 }
 
-std::string NewSessionId() { return RandomHex(16); }
+std::string NewSessionId() {
+  return RandomHex(16);
+}
 
 }  // namespace pqward::journal

@@ -18,15 +18,15 @@ using Value = std::optional<std::string>;  // nullopt = SQL NULL
 using Row = std::vector<Value>;
 
 struct Column {
-  std::string name;         // PQfname; empty for COPY results
-  uint32_t type_oid = 0;    // PQftype
-  uint32_t table_oid = 0;   // PQftable; 0 = not a plain table column
-  int table_column = 0;     // PQftablecol; 0 = none
+  std::string name;        // PQfname; empty for COPY results
+  uint32_t type_oid = 0;   // PQftype
+  uint32_t table_oid = 0;  // PQftable; 0 = not a plain table column
+  int table_column = 0;    // PQftablecol; 0 = none
 };
 
 struct Error {
-  std::string sqlstate;     // PG_DIAG_SQLSTATE, or "" for client-side errors
-  std::string message;      // primary message, masked like any value
+  std::string sqlstate;  // PG_DIAG_SQLSTATE, or "" for client-side errors
+  std::string message;   // primary message, masked like any value
 };
 
 // Kinds, as stored in `kind`:
@@ -35,25 +35,25 @@ struct Error {
 //   prepare, execute (prepared), describe, fastpath, large_object.
 // COPY statements are `query` events whose extra.copy says direction and bytes.
 struct Event {
-  std::string session;             // 32 lowercase hex digits
-  int64_t seq = 0;                 // 0-based, contiguous per session; set by Recorder
+  std::string session;  // 32 lowercase hex digits
+  int64_t seq = 0;      // 0-based, contiguous per session; set by Recorder
   std::string kind;
-  std::string api;                 // the libpq function the program called
-  std::string sql;                 // statement text (linked text for `execute`)
+  std::string api;                           // the libpq function the program called
+  std::string sql;                           // statement text (linked text for `execute`)
   std::optional<std::vector<Value>> params;  // bound values; binary ones as "\\x<hex>"
-  std::string statement_name;      // prepared statement or portal name
-  std::string status;              // PGRES_* name, or ABANDONED, CANCELLED, DENIED
-  std::string command_tag;         // PQcmdStatus of the final result
-  std::optional<int64_t> rows;     // rows returned or affected
+  std::string statement_name;                // prepared statement or portal name
+  std::string status;                        // PGRES_* name, or ABANDONED, CANCELLED, DENIED
+  std::string command_tag;                   // PQcmdStatus of the final result
+  std::optional<int64_t> rows;               // rows returned or affected
   std::vector<Column> columns;
-  std::vector<Row> values;         // first capture_rows rows (masked)
+  std::vector<Row> values;  // first capture_rows rows (masked)
   std::optional<Error> error;
-  int64_t started_at_us = 0;       // microseconds since the Unix epoch, UTC
+  int64_t started_at_us = 0;  // microseconds since the Unix epoch, UTC
   int64_t duration_us = 0;
   nlohmann::json extra = nlohmann::json::object();  // kind-specific details
   // Set by Recorder::Append:
-  std::string prev_hash;           // hex SHA-256 of the previous event ("" for seq 0)
-  std::string hash;                // hex SHA-256(prev_hash || CanonicalJson(event))
+  std::string prev_hash;  // hex SHA-256 of the previous event ("" for seq 0)
+  std::string hash;       // hex SHA-256(prev_hash || CanonicalJson(event))
 };
 
 // Deterministic JSON of every field above except prev_hash and hash: keys

@@ -41,22 +41,22 @@ constexpr milliseconds kExitWait{3000};     // exit leaves the spool after this
 struct Core {
   explicit Core(std::string p) : path(std::move(p)) {}
 
-  const std::string path;             // journal file
-  std::mutex mu;                      // guards everything below except db_mu/store
-  std::condition_variable work_cv;    // wakes the writer
-  std::condition_variable done_cv;    // wakes Flush/exit waiters after each attempt
-  std::vector<Record> queue;          // spooled, not yet taken by the writer
-  uint64_t appended = 0;              // records spooled by this Core
-  uint64_t committed = 0;             // records known to be in SQLite
-  uint64_t failures = 0;              // failed writer attempts so far
-  bool flush_requested = false;       // drain now, do not wait for the period
-  bool quit = false;                  // the writer ends once drained (or failing)
-  bool warned = false;                // the one stderr warning was printed
-  std::string last_error;             // cause of the last failed attempt
-  SpoolFile spool;                    // fd -1 until the first Append
-  std::thread* writer = nullptr;      // started by the first Append; never destroyed in a child
-  std::mutex db_mu;                   // held while the writer is inside SQLite
-  std::unique_ptr<Store> store;       // opened lazily by the writer; closed at fork
+  const std::string path;               // journal file
+  std::mutex mu;                        // guards everything below except db_mu/store
+  std::condition_variable work_cv;      // wakes the writer
+  std::condition_variable done_cv;      // wakes Flush/exit waiters after each attempt
+  std::vector<Record> queue;            // spooled, not yet taken by the writer
+  uint64_t appended = 0;                // records spooled by this Core
+  uint64_t committed = 0;               // records known to be in SQLite
+  uint64_t failures = 0;                // failed writer attempts so far
+  bool flush_requested = false;         // drain now, do not wait for the period
+  bool quit = false;                    // the writer ends once drained (or failing)
+  bool warned = false;                  // the one stderr warning was printed
+  std::string last_error;               // cause of the last failed attempt
+  SpoolFile spool;                      // fd -1 until the first Append
+  std::thread* writer = nullptr;        // started by the first Append; never destroyed in a child
+  std::mutex db_mu;                     // held while the writer is inside SQLite
+  std::unique_ptr<Store> store;         // opened lazily by the writer; closed at fork
   std::atomic<bool> abort_wait{false};  // makes SQLite busy waits give up (fork)
 };
 
@@ -87,13 +87,12 @@ Status WaitDrained(Core* c, std::unique_lock<std::mutex>& lk, milliseconds limit
   const uint64_t failures = c->failures;
   c->flush_requested = true;
   c->work_cv.notify_one();
-  bool done = c->done_cv.wait_for(lk, limit, [&] {
-    return c->committed >= target || c->failures > failures;
-  });
+  bool done = c->done_cv.wait_for(lk, limit,
+                                  [&] { return c->committed >= target || c->failures > failures; });
   if (c->committed >= target) return Status::OK();
   std::string cause = done ? c->last_error : "timed out waiting for the journal writer";
-  return Status::Journal("journal " + c->path + ": events kept in spool " + c->spool.path +
-                         ": " + cause);
+  return Status::Journal("journal " + c->path + ": events kept in spool " + c->spool.path + ": " +
+                         cause);
 }
 
 // Drains synchronously and removes the spool once everything is in SQLite;

@@ -21,9 +21,9 @@ namespace pqward::journal {
 // Per-session hash-chain state. Owned by the caller (one per connection);
 // not thread-safe on its own, like the PGconn it belongs to.
 struct Chain {
-  std::string session;      // 32 hex digits, from NewSessionId()
+  std::string session;  // 32 hex digits, from NewSessionId()
   int64_t next_seq = 0;
-  std::string prev_hash;    // "" before the first event
+  std::string prev_hash;  // "" before the first event
 };
 
 std::string NewSessionId();  // 128 random bits as 32 hex digits

@@ -12,7 +12,9 @@
 
 namespace pqward::journal {
 
-inline std::string SpoolDir(const std::string& journal_path) { return journal_path + ".spool"; }
+inline std::string SpoolDir(const std::string& journal_path) {
+  return journal_path + ".spool";
+}
 
 struct SpoolFile {
   int fd = -1;       // O_WRONLY|O_APPEND, flock(LOCK_EX) held

@@ -33,10 +33,9 @@ const char kSchema[] =
     " application_name TEXT, pqward_version TEXT, actor TEXT);";
 
 // Keys of session_start's extra copied into sessions columns of the same name.
-const char* const kSessionKeys[] = {"pid",         "exe",         "argv",   "os_user",
-                                    "client_host", "server_host", "server_port",
-                                    "dbname",      "db_user",     "application_name",
-                                    "pqward_version", "actor"};
+const char* const kSessionKeys[] = {
+    "pid",         "exe",    "argv",    "os_user",          "client_host",    "server_host",
+    "server_port", "dbname", "db_user", "application_name", "pqward_version", "actor"};
 
 int BusyHandler(void* arg, int count) {
   auto* abort_wait = static_cast<const std::atomic<bool>*>(arg);
@@ -154,7 +153,8 @@ Status Store::Open(const std::string& path, Mode mode, std::unique_ptr<Store>* o
   s->abort_wait_ = abort_wait;
   struct stat st;
   bool exists = stat(path.c_str(), &st) == 0;
-  if (mode == Mode::kRead && !exists) return Status::NotFound("journal " + path + ": does not exist");
+  if (mode == Mode::kRead && !exists)
+    return Status::NotFound("journal " + path + ": does not exist");
   if (exists && S_ISDIR(st.st_mode)) return Status::Journal("journal " + path + ": is a directory");
   if (IsForeignFile(path)) {
     return Status::Journal("journal " + path + ": not a SQLite database (not a pqward journal)");
@@ -169,13 +169,14 @@ Status Store::Open(const std::string& path, Mode mode, std::unique_ptr<Store>* o
     int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
     if (fd >= 0) close(fd);
   }
-  int flags = SQLITE_OPEN_NOMUTEX | (mode == Mode::kWrite
-                                         ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                                         : SQLITE_OPEN_READONLY);
+  int flags =
+      SQLITE_OPEN_NOMUTEX |
+      (mode == Mode::kWrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY);
   int rc = sqlite3_open_v2(path.c_str(), &s->db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string cause = s->db_ != nullptr ? sqlite3_errmsg(s->db_) : sqlite3_errstr(rc);
-    if (exists && errno != 0 && rc == SQLITE_CANTOPEN) cause += std::string(" (") + strerror(errno) + ")";
+    if (exists && errno != 0 && rc == SQLITE_CANTOPEN)
+      cause += std::string(" (") + strerror(errno) + ")";
     return Status::Journal("journal " + path + ": cannot open: " + cause);
   }
   sqlite3_extended_result_codes(s->db_, 1);
@@ -241,8 +242,7 @@ Status Store::Validate(Mode mode) {
       sqlite3_finalize(st);
       long v = version.empty() ? 0 : strtol(version.c_str(), nullptr, 10);
       if (app != "pqward" || v < 1) {
-        s = Status::Journal("journal " + path_ +
-                            ": is a SQLite database but not a pqward journal");
+        s = Status::Journal("journal " + path_ + ": is a SQLite database but not a pqward journal");
       } else if (v > kSchemaVersion) {
         s = Status::Journal("journal " + path_ + ": schema version " + version +
                             " is newer than this pqward supports (" +
@@ -264,17 +264,17 @@ Store::~Store() {
 
 Status Store::Insert(const std::vector<Record>& batch) {
   if (insert_event_ == nullptr) {
-    PQWARD_RETURN_IF_ERROR(Prepare(
-        "INSERT OR IGNORE INTO events(session,seq,kind,started_at,body,prev_hash,hash)"
-        " VALUES(?,?,?,?,?,?,?)",
-        &insert_event_));
-    PQWARD_RETURN_IF_ERROR(Prepare(
-        "INSERT OR IGNORE INTO sessions(session,started_at) VALUES(?,?)", &insert_session_));
-    PQWARD_RETURN_IF_ERROR(Prepare(
-        "UPDATE sessions SET started_at=?2,pid=?3,exe=?4,argv=?5,os_user=?6,client_host=?7,"
-        "server_host=?8,server_port=?9,dbname=?10,db_user=?11,application_name=?12,"
-        "pqward_version=?13,actor=?14 WHERE session=?1",
-        &start_session_));
+    PQWARD_RETURN_IF_ERROR(
+        Prepare("INSERT OR IGNORE INTO events(session,seq,kind,started_at,body,prev_hash,hash)"
+                " VALUES(?,?,?,?,?,?,?)",
+                &insert_event_));
+    PQWARD_RETURN_IF_ERROR(Prepare("INSERT OR IGNORE INTO sessions(session,started_at) VALUES(?,?)",
+                                   &insert_session_));
+    PQWARD_RETURN_IF_ERROR(
+        Prepare("UPDATE sessions SET started_at=?2,pid=?3,exe=?4,argv=?5,os_user=?6,client_host=?7,"
+                "server_host=?8,server_port=?9,dbname=?10,db_user=?11,application_name=?12,"
+                "pqward_version=?13,actor=?14 WHERE session=?1",
+                &start_session_));
     PQWARD_RETURN_IF_ERROR(
         Prepare("UPDATE sessions SET ended_at=?2,status=?3 WHERE session=?1", &end_session_));
   }
@@ -337,7 +337,9 @@ Status Store::DeriveSession(const Record& rec) {
   } else {
     st = end_session_;
     sqlite3_bind_int64(st, 2, ev.started_at_us + ev.duration_us);
-    std::string status = !ev.status.empty() ? ev.status : rec.kind == "session_end" ? "ended" : rec.kind;
+    std::string status = !ev.status.empty()          ? ev.status
+                         : rec.kind == "session_end" ? "ended"
+                                                     : rec.kind;
     if (rec.kind == "connect_failed") status = "connect_failed";
     BindText(st, 3, status);
   }

@@ -32,9 +32,7 @@ struct Record {
   int64_t started_at = 0;
 
   std::string_view hash() const { return std::string_view(line).substr(0, 64); }
-  std::string_view prev_hash() const {
-    return std::string_view(line).substr(65, body_off - 66);
-  }
+  std::string_view prev_hash() const { return std::string_view(line).substr(65, body_off - 66); }
   std::string_view body() const {
     return std::string_view(line).substr(body_off, line.size() - body_off - 1);
   }
@@ -65,7 +63,7 @@ class Store {
 
   sqlite3* db() const { return db_; }
   const std::string& path() const { return path_; }
-  bool empty() const { return empty_; }  // kRead on a database without schema
+  bool empty() const { return empty_; }       // kRead on a database without schema
   Status Error(std::string_view what) const;  // "journal <path>: <what>: <sqlite msg>"
 
  private:
@@ -76,14 +74,14 @@ class Store {
   Status InsertOne(const Record& rec);
   Status DeriveSession(const Record& rec);
 
-  sqlite3* db_ = nullptr;                       // the connection
-  std::string path_;                            // journal file, for messages
-  bool empty_ = false;                          // see empty()
+  sqlite3* db_ = nullptr;                          // the connection
+  std::string path_;                               // journal file, for messages
+  bool empty_ = false;                             // see empty()
   const std::atomic<bool>* abort_wait_ = nullptr;  // see Open
-  sqlite3_stmt* insert_event_ = nullptr;        // INSERT OR IGNORE INTO events
-  sqlite3_stmt* insert_session_ = nullptr;      // first event of a session
-  sqlite3_stmt* start_session_ = nullptr;       // session_start details
-  sqlite3_stmt* end_session_ = nullptr;         // session_end / connect_failed
+  sqlite3_stmt* insert_event_ = nullptr;           // INSERT OR IGNORE INTO events
+  sqlite3_stmt* insert_session_ = nullptr;         // first event of a session
+  sqlite3_stmt* start_session_ = nullptr;          // session_start details
+  sqlite3_stmt* end_session_ = nullptr;            // session_end / connect_failed
 };
 
 // Creates `dir` and its missing parents with mode 0700.

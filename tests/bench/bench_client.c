@@ -13,15 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(PGconn *conn, const char *what) {
+static int fail(PGconn* conn, const char* what) {
   fprintf(stderr, "bench_client: %s: %s", what, PQerrorMessage(conn));
   PQfinish(conn);
   return 1;
 }
 
-static int run_queries(PGconn *conn, long n) {
+static int run_queries(PGconn* conn, long n) {
   for (long i = 0; i < n; i++) {
-    PGresult *res = PQexec(conn, "select 1");
+    PGresult* res = PQexec(conn, "select 1");
     if (PQresultStatus(res) != PGRES_TUPLES_OK) return fail(conn, "select 1");
     PQclear(res);
   }
@@ -29,8 +29,8 @@ static int run_queries(PGconn *conn, long n) {
   return 0;
 }
 
-static int run_fetch(PGconn *conn, const char *sql) {
-  PGresult *res = PQexec(conn, sql);
+static int run_fetch(PGconn* conn, const char* sql) {
+  PGresult* res = PQexec(conn, sql);
   if (PQresultStatus(res) != PGRES_TUPLES_OK) return fail(conn, "fetch");
   long bytes = 0;
   int rows = PQntuples(res), cols = PQnfields(res);
@@ -42,15 +42,15 @@ static int run_fetch(PGconn *conn, const char *sql) {
   return 0;
 }
 
-static int run_copyout(PGconn *conn, const char *sql) {
-  char *stmt = malloc(strlen(sql) + 32);
+static int run_copyout(PGconn* conn, const char* sql) {
+  char* stmt = malloc(strlen(sql) + 32);
   sprintf(stmt, "COPY (%s) TO STDOUT", sql);
-  PGresult *res = PQexec(conn, stmt);
+  PGresult* res = PQexec(conn, stmt);
   free(stmt);
   if (PQresultStatus(res) != PGRES_COPY_OUT) return fail(conn, "copy");
   PQclear(res);
   long rows = 0, bytes = 0;
-  char *buf;
+  char* buf;
   int n;
   while ((n = PQgetCopyData(conn, &buf, 0)) > 0) {
     rows++;
@@ -64,12 +64,12 @@ static int run_copyout(PGconn *conn, const char *sql) {
   return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: bench_client queries N | fetch SQL | copyout SQL\n");
     return 2;
   }
-  PGconn *conn = PQconnectdb("");
+  PGconn* conn = PQconnectdb("");
   if (PQstatus(conn) != CONNECTION_OK) return fail(conn, "connect");
   int rc = 2;
   if (strcmp(argv[1], "queries") == 0) rc = run_queries(conn, atol(argv[2]));

@@ -7,8 +7,8 @@ using pqward::ParseConfig;
 
 TEST_CASE("journal section is parsed", "[config]") {
   Config c;
-  auto st = ParseConfig("[journal]\npath = \"/tmp/j.db\"\ncapture_rows = 5\non_failure = \"allow\"\n",
-                        "t.toml", &c);
+  auto st = ParseConfig(
+      "[journal]\npath = \"/tmp/j.db\"\ncapture_rows = 5\non_failure = \"allow\"\n", "t.toml", &c);
   REQUIRE(st.ok());
   CHECK(c.journal.path == "/tmp/j.db");
   CHECK(c.journal.capture_rows == 5);

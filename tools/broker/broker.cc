@@ -290,19 +290,27 @@ Reply Broker::ReadCreds(const std::string& token, const std::string& path) {
                          {"data", {{"username", l.pg_role}, {"password", password}}}}};
 }
 
-Reply Broker::Renew(const std::string& token, const json& body) {
-  Session s;
-  if (!FindSession(token, &s)) return Error(403, "permission denied: missing or expired token");
+std::optional<Reply> Broker::OwnedLease(const std::string& token, const json& body, Session* s,
+                                        Lease* l) {
+  if (!FindSession(token, s)) return Error(403, "permission denied: missing or expired token");
   std::string id = ClaimString(body, "lease_id");
-  Lease l;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = leases_.find(id);
     if (it == leases_.end()) return Error(400, "lease not found or expired");
-    l = it->second;
+    *l = it->second;
   }
-  if (l.subject != s.subject)
+  if (l->subject != s->subject) {
     return Error(403, "permission denied: lease belongs to another subject");
+  }
+  return std::nullopt;
+}
+
+Reply Broker::Renew(const std::string& token, const json& body) {
+  Session s;
+  Lease l;
+  if (std::optional<Reply> refused = OwnedLease(token, body, &s, &l)) return *refused;
+  const std::string& id = l.lease_id;
   auto creds = std::find_if(config_.creds.begin(), config_.creds.end(),
                             [&](const CredsRule& c) { return c.path == l.creds_path; });
   int64_t increment = creds != config_.creds.end() ? creds->default_ttl_s : 300;
@@ -347,17 +355,11 @@ Status Broker::DropLease(const Lease& l, const char* why) {
 
 Reply Broker::Revoke(const std::string& token, const json& body) {
   Session s;
-  if (!FindSession(token, &s)) return Error(403, "permission denied: missing or expired token");
-  std::string id = ClaimString(body, "lease_id");
   Lease l;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = leases_.find(id);
-    if (it == leases_.end()) return Reply{204, json::object()};  // idempotent, as Vault
-    l = it->second;
+  if (std::optional<Reply> refused = OwnedLease(token, body, &s, &l)) {
+    // Revoking a lease that is already gone succeeds, as in Vault.
+    return refused->status == 400 ? Reply{204, json::object()} : *refused;
   }
-  if (l.subject != s.subject)
-    return Error(403, "permission denied: lease belongs to another subject");
   Status st = DropLease(l, "revoke");
   if (!st.ok()) return Error(500, "cannot revoke: " + st.message());
   return Reply{204, json::object()};

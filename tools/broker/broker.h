@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -59,6 +60,10 @@ class Broker {
   Status SaveLeases();  // caller holds mu_
   Status LoadLeases();
   Status DropLease(const Lease& lease, const char* why);
+  // The caller's lease named by body.lease_id, or the error reply: unknown
+  // token (403), no such lease (400), another subject's lease (403).
+  std::optional<Reply> OwnedLease(const std::string& token, const nlohmann::json& body, Session* s,
+                                  Lease* l);
   void Log(const std::string& line);
 
   BrokerConfig config_;
