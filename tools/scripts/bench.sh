@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash tools/scripts/install-deps.sh
-[ -f build-release/build.ninja ] || meson setup build-release -Dbuildtype=release >/dev/null
-ninja -C build-release >/dev/null
+# GCC 12 at -O3 reports false -Wrestrict errors inside libstdc++'s
+# std::string, so the release tree does not turn warnings into errors.
+[ -f build-release/build.ninja ] ||
+  meson setup build-release -Dbuildtype=release -Dwerror=false >/dev/null
+ninja -C build-release | tail -n 1
 exec /usr/bin/python3 tests/bench/run.py build-release "$@"

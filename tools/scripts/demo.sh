@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 
 bash tools/scripts/install-deps.sh
 [ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build >/dev/null
+ninja -C build | tail -n 1
 
 work=$(mktemp -d /tmp/pqward-demo.XXXXXX)
 chmod 755 "$work"
