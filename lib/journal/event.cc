@@ -106,6 +106,16 @@ void AppendValue(std::string* out, const Value& v) {
 
 // Any JSON value with the same string rules; nlohmann objects keep their keys
 // sorted (std::map), so objects come out in canonical order.
+// A JSON array of values (a row, or bound parameters).
+void AppendValues(std::string* out, const std::vector<Value>& values) {
+  out->push_back('[');
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendValue(out, values[i]);
+  }
+  out->push_back(']');
+}
+
 void AppendJson(std::string* out, const nlohmann::json& j) {
   switch (j.type()) {
     case nlohmann::json::value_t::object: {
@@ -191,12 +201,7 @@ std::string CanonicalJson(const Event& ev) {
   AppendString(&out, ev.kind);
   out.append(",\"params\":");
   if (ev.params) {
-    out.push_back('[');
-    for (size_t i = 0; i < ev.params->size(); ++i) {
-      if (i > 0) out.push_back(',');
-      AppendValue(&out, (*ev.params)[i]);
-    }
-    out.push_back(']');
+    AppendValues(&out, *ev.params);
   } else {
     out.append("null");
   }
@@ -221,13 +226,7 @@ std::string CanonicalJson(const Event& ev) {
   out.append(",\"values\":[");
   for (size_t r = 0; r < ev.values.size(); ++r) {
     if (r > 0) out.push_back(',');
-    out.push_back('[');
-    const Row& row = ev.values[r];
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (i > 0) out.push_back(',');
-      AppendValue(&out, row[i]);
-    }
-    out.push_back(']');
+    AppendValues(&out, ev.values[r]);
   }
   out.append("]}");
   return out;

@@ -186,6 +186,13 @@ std::optional<std::string> Checked(uint32_t oid, std::string s) {
   return s;
 }
 
+// The strategy's own output, kept only when it is valid for the type.
+std::optional<std::string> ApplyChecked(const Strategy& st, uint32_t oid, std::string_view t) {
+  std::optional<std::string> r = st.Apply(t);
+  if (!r) return r;
+  return Checked(oid, *r);
+}
+
 std::optional<std::string> MaskInt(const Strategy& st, uint32_t oid, std::string_view t) {
   switch (st.kind()) {
     case StrategyKind::kRedact:
@@ -199,11 +206,8 @@ std::optional<std::string> MaskInt(const Strategy& st, uint32_t oid, std::string
       IntRange(oid, &lo, &hi);
       return std::to_string(DigestNumber(st.Pseudonym(t)) % (hi + 1));
     }
-    default: {
-      std::optional<std::string> r = st.Apply(t);
-      if (!r) return r;
-      return Checked(oid, *r);
-    }
+    default:
+      return ApplyChecked(st, oid, t);
   }
 }
 
@@ -218,11 +222,8 @@ std::optional<std::string> MaskFloat(const Strategy& st, uint32_t oid, std::stri
       uint64_t mod = oid == kFloat4Oid ? 1000000ULL : 1000000000000000ULL;
       return std::to_string(DigestNumber(st.Pseudonym(t)) % mod);
     }
-    default: {
-      std::optional<std::string> r = st.Apply(t);
-      if (!r) return r;
-      return Checked(oid, *r);
-    }
+    default:
+      return ApplyChecked(st, oid, t);
   }
 }
 
@@ -238,11 +239,8 @@ std::optional<std::string> MaskUuid(const Strategy& st, std::string_view t) {
       return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
              "-" + h.substr(20);
     }
-    default: {
-      std::optional<std::string> r = st.Apply(t);
-      if (!r) return r;
-      return Checked(kUuidOid, *r);
-    }
+    default:
+      return ApplyChecked(st, kUuidOid, t);
   }
 }
 
