@@ -351,17 +351,17 @@ bool ValidText(uint32_t oid, std::string_view t) {
   }
 }
 
+// Types whose binary form is their text (text-like types and json).
+bool BinaryIsText(uint32_t oid) {
+  return oid == kJsonOid || (oid != 0 && ClassifyType(oid) == TypeClass::kText);
+}
+
 bool BinaryToText(uint32_t oid, std::string_view b, std::string* text) {
+  if (BinaryIsText(oid)) {
+    *text = b;
+    return true;
+  }
   switch (oid) {
-    case kTextOid:
-    case kVarcharOid:
-    case kBpcharOid:
-    case kNameOid:
-    case kUnknownOid:
-    case kXmlOid:
-    case kJsonOid:
-      *text = b;
-      return true;
     case kJsonbOid:
       if (b.empty() || b[0] != 1) return false;
       *text = b.substr(1);
@@ -419,16 +419,11 @@ bool BinaryToText(uint32_t oid, std::string_view b, std::string* text) {
 bool TextToBinary(uint32_t oid, std::string_view t, std::string* binary) {
   long long i;
   double d;
+  if (BinaryIsText(oid)) {
+    *binary = t;
+    return true;
+  }
   switch (oid) {
-    case kTextOid:
-    case kVarcharOid:
-    case kBpcharOid:
-    case kNameOid:
-    case kUnknownOid:
-    case kXmlOid:
-    case kJsonOid:
-      *binary = t;
-      return true;
     case kJsonbOid:
       *binary = std::string(1, '\1') + std::string(t);
       return true;
