@@ -78,7 +78,10 @@ struct Registry {
   std::mutex mu;
   std::vector<RecorderImpl*> recorders;
 };
-Registry* registry = new Registry();
+Registry* GetRegistry() {
+  static Registry* r = new Registry();  // created on first use, not at load
+  return r;
+}
 
 // Waits until everything appended before the call is committed, or an attempt
 // after the call failed, or `limit` passed. Called with c->mu held.
@@ -140,7 +143,9 @@ void WriterLoop(Core* c) {
   milliseconds delay = kBatchInterval;
   std::unique_lock<std::mutex> lk(c->mu);
   for (;;) {
-    if (!c->quit) {
+    if (!batch.empty()) {
+      c->work_cv.wait_for(lk, delay);  // back off after a failure; Flush cuts it short
+    } else if (!c->quit) {
       c->work_cv.wait_for(lk, delay, [&] {
         return c->queue.size() >= kBatchEvents || c->flush_requested || c->quit;
       });
@@ -188,8 +193,8 @@ void StartWriter(Core* c) {
 }
 
 void ForkPrepare() {
-  registry->mu.lock();
-  for (RecorderImpl* r : registry->recorders) {
+  GetRegistry()->mu.lock();
+  for (RecorderImpl* r : GetRegistry()->recorders) {
     Core* c = r->core_.load();
     c->abort_wait = true;
     c->db_mu.lock();
@@ -199,31 +204,31 @@ void ForkPrepare() {
 }
 
 void ForkParent() {
-  for (RecorderImpl* r : registry->recorders) {
+  for (RecorderImpl* r : GetRegistry()->recorders) {
     Core* c = r->core_.load();
     c->abort_wait = false;
     c->mu.unlock();
     c->db_mu.unlock();
   }
-  registry->mu.unlock();
+  GetRegistry()->mu.unlock();
 }
 
 // In the child: the parent's queue, spool and writer stay the parent's.
 void ForkChild() {
-  for (RecorderImpl* r : registry->recorders) {
+  for (RecorderImpl* r : GetRegistry()->recorders) {
     Core* old = r->core_.load();
     if (old->spool.fd >= 0) close(old->spool.fd);
     std::vector<Record>().swap(old->queue);
     r->core_ = new Core(old->path);  // `old` is leaked: its mutexes are held
   }
-  registry->mu.unlock();
+  GetRegistry()->mu.unlock();
 }
 
 void AtExit() {
   std::vector<RecorderImpl*> all;
   {
-    std::lock_guard<std::mutex> lk(registry->mu);
-    all = registry->recorders;
+    std::lock_guard<std::mutex> lk(GetRegistry()->mu);
+    all = GetRegistry()->recorders;
   }
   for (RecorderImpl* r : all) Shutdown(r->core_.load(), false);
 }
@@ -284,8 +289,8 @@ Status RecorderImpl::Flush() {
 
 RecorderImpl::~RecorderImpl() {
   {
-    std::lock_guard<std::mutex> lk(registry->mu);
-    auto& v = registry->recorders;
+    std::lock_guard<std::mutex> lk(GetRegistry()->mu);
+    auto& v = GetRegistry()->recorders;
     v.erase(std::remove(v.begin(), v.end(), this), v.end());
   }
   Core* c = core_.load();
@@ -306,8 +311,8 @@ Status Recorder::Open(const Options& opts, std::unique_ptr<Recorder>* out) {
   core->store = std::move(store);
   auto* r = new RecorderImpl(core);
   {
-    std::lock_guard<std::mutex> lk(registry->mu);
-    registry->recorders.push_back(r);
+    std::lock_guard<std::mutex> lk(GetRegistry()->mu);
+    GetRegistry()->recorders.push_back(r);
   }
   out->reset(r);
   return Status::OK();
