@@ -20,6 +20,12 @@ PGBIN = "/usr/lib/postgresql/15/bin"
 IDP_DIR = os.path.join(ROOT, "tests", "idp")
 AUDIENCE = "https://broker.test"
 
+# meson puts the build's library folders (the drop-in libpq.so.5 among them)
+# on LD_LIBRARY_PATH for tests; a "plain" run must not load pqward by accident.
+os.environ["LD_LIBRARY_PATH"] = ":".join(
+    p for p in os.environ.get("LD_LIBRARY_PATH", "").split(":")
+    if p and not os.path.realpath(p).startswith(os.path.realpath(BUILD)))
+
 
 def free_port():
     with socket.socket() as s:
