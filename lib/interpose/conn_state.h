@@ -5,11 +5,13 @@
 // state itself is used by one thread at a time, as libpq requires of a PGconn.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
-#include <deque>
 #include <memory>
+#include <new>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <libpq-fe.h>
 
@@ -47,6 +49,62 @@ struct Submission {
   MaskState mask;            // masking plan of the current result or COPY
 };
 
+// The statements a connection has sent and not seen the end of, oldest
+// first. Each lives in a slot of its own that is reused once it is finished,
+// so after warm-up queueing a statement allocates nothing and copies nothing
+// (emplace_back builds it in place), and a Submission& stays valid until that
+// submission is popped.
+class SubmissionQueue {
+ public:
+  SubmissionQueue() = default;
+  SubmissionQueue(const SubmissionQueue&) = delete;
+  SubmissionQueue& operator=(const SubmissionQueue&) = delete;
+  ~SubmissionQueue() {
+    while (!empty()) pop_front();
+  }
+
+  bool empty() const { return head_ == size_; }
+  Submission& front() { return *At(head_); }
+  Submission& back() { return *At(size_ - 1); }
+
+  // Queues the Submission make() returns, constructed in its slot.
+  template <typename Make>
+  Submission& emplace_back(Make&& make) {
+    if (size_ == slots_.size()) slots_.push_back(std::make_unique<Slot>());
+    Submission* sub = ::new (slots_[size_]->bytes) Submission(make());
+    ++size_;
+    return *sub;
+  }
+  void pop_front() {
+    std::destroy_at(At(head_++));
+    Compact();
+  }
+  void pop_back() {
+    std::destroy_at(At(--size_));
+    Compact();
+  }
+
+ private:
+  struct Slot {
+    alignas(Submission) unsigned char bytes[sizeof(Submission)];
+  };
+  Submission* At(size_t i) { return std::launder(reinterpret_cast<Submission*>(slots_[i]->bytes)); }
+  void Compact() {
+    if (head_ == size_) {
+      head_ = size_ = 0;
+    } else if (head_ >= 64 && head_ * 2 >= size_) {  // a long-running pipeline
+      std::rotate(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(head_),
+                  slots_.begin() + static_cast<std::ptrdiff_t>(size_));
+      size_ -= head_;
+      head_ = 0;
+    }
+  }
+
+  std::vector<std::unique_ptr<Slot>> slots_;  // [head_, size_) hold live submissions
+  size_t head_ = 0;
+  size_t size_ = 0;
+};
+
 struct ConnState {
   PGconn* conn = nullptr;
   journal::Recorder* recorder = nullptr;  // null: not recorded (fail-open)
@@ -56,7 +114,7 @@ struct ConnState {
   int capture_rows = 100;
   bool fail_open = false;
   bool pipeline = false;
-  std::deque<Submission> queue;
+  SubmissionQueue queue;
   std::unordered_map<std::string, std::string> prepared;  // name -> SQL text
   Status refused;                                         // not OK: pqward refused this connection
   std::string error_override;  // PQerrorMessage text after a pqward refusal

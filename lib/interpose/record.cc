@@ -1,6 +1,8 @@
 // The statement queue and its journaling; see record.h for the model.
 #include "interpose/record.h"
 
+#include <optional>
+
 #include "interpose/capture.h"
 #include "interpose/masking.h"
 #include "interpose/real.h"
@@ -18,24 +20,29 @@ Submission* Head(ConnState* st) {
 }
 
 // Journals the statement's current result and resets it for a next one.
+// The event is journaled in place (no copy of its SQL and values); only
+// `extra` is saved when this result adds keys to it.
 Status Finish(ConnState* st, Submission* sub) {
-  journal::Event ev = sub->event;
+  journal::Event& ev = sub->event;
   int64_t now = NowMonoUs();
   ev.duration_us = now - sub->t0_mono_us;
+  std::optional<nlohmann::json> send_extra;
+  if (sub->terminals > 0 || !sub->copy_direction.empty()) send_extra = ev.extra;
   if (sub->terminals > 0) ev.extra["part"] = sub->terminals;
   if (!sub->copy_direction.empty()) {
     ev.extra["copy"] = {
         {"direction", sub->copy_direction}, {"bytes", sub->copy_bytes}, {"rows", sub->copy_rows}};
   }
   Status status = AppendEvent(st, &ev);
-  journal::Event& base = sub->event;
-  base.columns.clear();
-  base.values.clear();
-  base.rows.reset();
-  base.error.reset();
-  base.status.clear();
-  base.command_tag.clear();
-  base.started_at_us = NowWallUs();
+  if (send_extra) ev.extra = std::move(*send_extra);
+  ev.duration_us = 0;
+  ev.columns.clear();
+  ev.values.clear();
+  ev.rows.reset();
+  ev.error.reset();
+  ev.status.clear();
+  ev.command_tag.clear();
+  ev.started_at_us = NowWallUs();
   sub->t0_mono_us = now;
   sub->terminals++;
   sub->in_progress = false;
@@ -93,14 +100,16 @@ Submission NewSubmission(const char* kind, const char* api, const char* sql) {
   return sub;
 }
 
-Status Begin(ConnState* st, Submission sub) {
+Status BeforeBegin(ConnState* st) {
   if (!st->refused.ok()) return st->refused;
   if (!st->pipeline) AbandonAll(st);
-  sub.event.started_at_us = NowWallUs();
-  sub.t0_mono_us = NowMonoUs();
-  st->queue.push_back(std::move(sub));
-  st->error_override.clear();
   return Status::OK();
+}
+
+void StartClock(ConnState* st, Submission* sub) {
+  sub->event.started_at_us = NowWallUs();
+  sub->t0_mono_us = NowMonoUs();
+  st->error_override.clear();
 }
 
 void SendFailed(ConnState* st) {
@@ -229,9 +238,11 @@ void OnCopyData(ConnState* st, const char* buf, int len, bool out) {
 }
 
 void OnPipelineSync(ConnState* st) {
-  Submission marker;
-  marker.sync_marker = true;
-  st->queue.push_back(std::move(marker));
+  st->queue.emplace_back([] {
+    Submission marker;
+    marker.sync_marker = true;
+    return marker;
+  });
 }
 
 void AbandonAll(ConnState* st) {

@@ -20,10 +20,20 @@ namespace pqward::interpose {
 // A statement about to be sent; kind and api as in journal/event.h.
 Submission NewSubmission(const char* kind, const char* api, const char* sql);
 
-// Queues `sub` unless the connection is refused or its journal is broken (then
-// the returned error says why and nothing may be sent). Outside pipeline mode
-// any earlier statement still queued is journaled as ABANDONED first.
-Status Begin(ConnState* st, Submission sub);
+// Begin's two halves around building the submission in its queue slot.
+Status BeforeBegin(ConnState* st);
+void StartClock(ConnState* st, Submission* sub);
+
+// Queues the Submission make() returns unless the connection is refused or
+// its journal is broken (then the returned error says why and nothing may be
+// sent). Outside pipeline mode any earlier statement still queued is
+// journaled as ABANDONED first.
+template <typename Make>
+Status Begin(ConnState* st, Make&& make) {
+  PQWARD_RETURN_IF_ERROR(BeforeBegin(st));
+  StartClock(st, &st->queue.emplace_back(std::forward<Make>(make)));
+  return Status::OK();
+}
 
 // The send call after Begin failed in libpq: journals the attempt with the
 // connection's error and unqueues it.

@@ -42,7 +42,7 @@ PGresult* SyncCall(PGconn* conn, MakeSub&& make_sub, Call&& call) {
   CallScope scope;
   ConnState* st = scope.outer() ? FindState(conn) : nullptr;
   if (st == nullptr) return call();
-  Status begun = Safely([&] { return Begin(st, make_sub(st)); });
+  Status begun = Safely([&] { return Begin(st, [&] { return make_sub(st); }); });
   if (!begun.ok()) return MakeErrorResult(st, begun);
   PGresult* res = call();
   PGresult* out = res;

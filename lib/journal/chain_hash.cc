@@ -4,8 +4,10 @@
 #include <openssl/evp.h>
 #include <sys/random.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <random>
 
@@ -23,18 +25,29 @@ const EVP_MD* Sha256() {
   return md;
 }
 
-void ToHex(const unsigned char* p, size_t n, std::string* out) {
-  static const char kHex[] = "0123456789abcdef";
-  out->resize(2 * n);
-  for (size_t i = 0; i < n; ++i) {
-    (*out)[2 * i] = kHex[p[i] >> 4];
-    (*out)[2 * i + 1] = kHex[p[i] & 15];
+// Two hex digits per byte from one table lookup (this runs for every event).
+constexpr std::array<char, 512> kHexPairs = [] {
+  std::array<char, 512> t{};
+  const char* digits = "0123456789abcdef";
+  for (int i = 0; i < 256; ++i) {
+    t[2 * i] = digits[i >> 4];
+    t[2 * i + 1] = digits[i & 15];
   }
+  return t;
+}();
+
+void ToHex(const unsigned char* p, size_t n, char* out) {
+  for (size_t i = 0; i < n; ++i) std::memcpy(out + 2 * i, &kHexPairs[2 * p[i]], 2);
+}
+
+void ToHex(const unsigned char* p, size_t n, std::string* out) {
+  out->resize(2 * n);
+  ToHex(p, n, out->data());
 }
 
 }  // namespace
 
-std::string ChainHash(std::string_view prev_hash, std::string_view body) {
+bool ChainHashTo(std::string_view prev_hash, std::string_view body, char* out) {
   // One context per thread, reused: OpenSSL 3 then re-initialises the digest
   // in place instead of allocating a provider context per event.
   thread_local std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(),
@@ -44,9 +57,14 @@ std::string ChainHash(std::string_view prev_hash, std::string_view body) {
   bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx.get(), Sha256(), nullptr) == 1 &&
             EVP_DigestUpdate(ctx.get(), prev_hash.data(), prev_hash.size()) == 1 &&
             EVP_DigestUpdate(ctx.get(), body.data(), body.size()) == 1 &&
-            EVP_DigestFinal_ex(ctx.get(), md, &len) == 1;
-  std::string out;
-  if (ok) ToHex(md, len, &out);
+            EVP_DigestFinal_ex(ctx.get(), md, &len) == 1 && len == 32;
+  if (ok) ToHex(md, len, out);
+  return ok;
+}
+
+std::string ChainHash(std::string_view prev_hash, std::string_view body) {
+  std::string out(64, '\0');
+  if (!ChainHashTo(prev_hash, body, out.data())) out.clear();
   return out;
 }
 

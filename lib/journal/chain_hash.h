@@ -11,6 +11,9 @@ namespace pqward::journal {
 // Lowercase hex SHA-256 of a || b (OpenSSL EVP). Returns "" only if OpenSSL fails.
 std::string ChainHash(std::string_view prev_hash, std::string_view body);
 
+// The same, written as 64 hex digits to out[0..63]; false if OpenSSL fails.
+bool ChainHashTo(std::string_view prev_hash, std::string_view body, char* out);
+
 // `n` random bytes as 2n lowercase hex digits (getrandom(2)).
 std::string RandomHex(size_t n);
 

@@ -4,11 +4,36 @@
 // by construction, so the output is deterministic without a sort.
 #include "journal/event.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
+#include <cstring>
 
 namespace pqward::journal {
 
+using namespace std::string_view_literals;
+
 namespace {
+
+// Appends into a std::string's own storage without std::string's per-call
+// overhead (this runs for every statement): grows it ahead, trims at the end.
+class Buf {
+ public:
+  Buf(std::string* s, size_t guess) : s_(s), n_(s->size()) { s_->resize(n_ + guess); }
+  ~Buf() { s_->resize(n_); }
+  [[gnu::always_inline]] void append(const char* p, size_t k) {
+    if (n_ + k > s_->size()) s_->resize(std::max(2 * s_->size(), n_ + k));
+    memcpy(s_->data() + n_, p, k);
+    n_ += k;
+  }
+  [[gnu::always_inline]] void append(std::string_view v) { append(v.data(), v.size()); }
+  void append(const char* p, const char* end) { append(p, static_cast<size_t>(end - p)); }
+  [[gnu::always_inline]] void push_back(char c) { append(&c, 1); }
+
+ private:
+  std::string* s_;
+  size_t n_;
+};
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid
 // (overlong forms, surrogates and code points above U+10FFFF are invalid).
@@ -32,21 +57,47 @@ size_t Utf8Len(std::string_view s, size_t i) {
   return 0;
 }
 
-void AppendEscapedByte(std::string* out, unsigned char c) {
+void AppendEscapedByte(Buf* out, unsigned char c) {
   static const char kHex[] = "0123456789abcdef";
   char buf[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
   out->append(buf, sizeof buf);
 }
 
+// Bytes written verbatim inside a JSON string: printable ASCII but " and \.
+constexpr std::array<bool, 256> kPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x80; ++c) t[c] = c != '"' && c != '\\';
+  return t;
+}();
+
+// Index of the first byte at or after `i` that is not kPlain, looking at
+// eight bytes at a time (values and SQL are mostly plain ASCII).
+size_t SkipPlain(std::string_view s, size_t i) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  const auto has_zero = [](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  while (i + 8 <= s.size()) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    uint64_t special = (w & kHigh) | ((w - 0x20 * kOnes) & ~w & kHigh) |  // >= 0x80, < 0x20
+                       has_zero(w ^ ('"' * kOnes)) | has_zero(w ^ ('\\' * kOnes));
+    if (special != 0) break;
+    i += 8;
+  }
+  while (i < s.size() && kPlain[static_cast<unsigned char>(s[i])]) ++i;
+  return i;
+}
+
 // A JSON string. Control characters use the short escapes where JSON has
 // them, else \u00XX; invalid UTF-8 bytes are written as \u00XX each.
-void AppendString(std::string* out, std::string_view s) {
+void AppendString(Buf* out, std::string_view s) {
   out->push_back('"');
   size_t run = 0;  // start of the pending run of bytes copied verbatim
   size_t i = 0;
   while (i < s.size()) {
+    i = SkipPlain(s, i);
+    if (i == s.size()) break;
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+    if (kPlain[c]) {
       ++i;
       continue;
     }
@@ -60,25 +111,25 @@ void AppendString(std::string* out, std::string_view s) {
     out->append(s.data() + run, i - run);
     switch (c) {
       case '"':
-        out->append("\\\"");
+        out->append("\\\""sv);
         break;
       case '\\':
-        out->append("\\\\");
+        out->append("\\\\"sv);
         break;
       case '\b':
-        out->append("\\b");
+        out->append("\\b"sv);
         break;
       case '\f':
-        out->append("\\f");
+        out->append("\\f"sv);
         break;
       case '\n':
-        out->append("\\n");
+        out->append("\\n"sv);
         break;
       case '\r':
-        out->append("\\r");
+        out->append("\\r"sv);
         break;
       case '\t':
-        out->append("\\t");
+        out->append("\\t"sv);
         break;
       default:
         AppendEscapedByte(out, c);
@@ -90,24 +141,24 @@ void AppendString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
-void AppendInt(std::string* out, int64_t v) {
+void AppendInt(Buf* out, int64_t v) {
   char buf[24];
   auto res = std::to_chars(buf, buf + sizeof buf, v);
   out->append(buf, res.ptr);
 }
 
-void AppendValue(std::string* out, const Value& v) {
+void AppendValue(Buf* out, const Value& v) {
   if (v) {
     AppendString(out, *v);
   } else {
-    out->append("null");
+    out->append("null"sv);
   }
 }
 
 // Any JSON value with the same string rules; nlohmann objects keep their keys
 // sorted (std::map), so objects come out in canonical order.
 // A JSON array of values (a row, or bound parameters).
-void AppendValues(std::string* out, const std::vector<Value>& values) {
+void AppendValues(Buf* out, const std::vector<Value>& values) {
   out->push_back('[');
   for (size_t i = 0; i < values.size(); ++i) {
     if (i > 0) out->push_back(',');
@@ -116,7 +167,7 @@ void AppendValues(std::string* out, const std::vector<Value>& values) {
   out->push_back(']');
 }
 
-void AppendJson(std::string* out, const nlohmann::json& j) {
+void AppendJson(Buf* out, const nlohmann::json& j) {
   switch (j.type()) {
     case nlohmann::json::value_t::object: {
       out->push_back('{');
@@ -152,84 +203,112 @@ void AppendJson(std::string* out, const nlohmann::json& j) {
   }
 }
 
-void AppendKey(std::string* out, const char* key) {
+[[gnu::always_inline]] inline void AppendKey(Buf* out, std::string_view key) {
   out->push_back('"');
   out->append(key);
-  out->append("\":");
+  out->append("\":"sv);
+}
+
+// ,"key":value unless value is the default.
+void AppendField(Buf* out, std::string_view key, std::string_view v) {
+  if (v.empty()) return;
+  out->push_back(',');
+  AppendKey(out, key);
+  AppendString(out, v);
+}
+
+void AppendField(Buf* out, std::string_view key, int64_t v) {
+  if (v == 0) return;
+  out->push_back(',');
+  AppendKey(out, key);
+  AppendInt(out, v);
 }
 
 }  // namespace
 
+// Fields at their default (empty string, 0, null, empty list or object) are
+// left out: every byte here is hashed, spooled and stored, so a one-row
+// SELECT should cost one short object. api, kind, seq and started_at are
+// always written; session only in a session's first event (seq 0), which
+// every later event is chained to.
 std::string CanonicalJson(const Event& ev) {
   std::string out;
-  size_t guess = 256 + ev.sql.size() + ev.columns.size() * 48 + ev.values.size() * 32;
-  out.reserve(guess);
-  out.push_back('{');
-  AppendKey(&out, "api");
-  AppendString(&out, ev.api);
-  out.append(",\"columns\":[");
-  for (size_t i = 0; i < ev.columns.size(); ++i) {
-    const Column& c = ev.columns[i];
-    if (i > 0) out.push_back(',');
-    out.append("{\"column\":");
-    AppendInt(&out, c.table_column);
-    out.append(",\"name\":");
-    AppendString(&out, c.name);
-    out.append(",\"table\":");
-    AppendInt(&out, c.table_oid);
-    out.append(",\"type\":");
-    AppendInt(&out, c.type_oid);
-    out.push_back('}');
-  }
-  out.append("],\"command_tag\":");
-  AppendString(&out, ev.command_tag);
-  out.append(",\"duration_us\":");
-  AppendInt(&out, ev.duration_us);
-  out.append(",\"error\":");
-  if (ev.error) {
-    out.append("{\"message\":");
-    AppendString(&out, ev.error->message);
-    out.append(",\"sqlstate\":");
-    AppendString(&out, ev.error->sqlstate);
-    out.push_back('}');
-  } else {
-    out.append("null");
-  }
-  out.append(",\"extra\":");
-  AppendJson(&out, ev.extra);
-  out.append(",\"kind\":");
-  AppendString(&out, ev.kind);
-  out.append(",\"params\":");
-  if (ev.params) {
-    AppendValues(&out, *ev.params);
-  } else {
-    out.append("null");
-  }
-  out.append(",\"rows\":");
-  if (ev.rows) {
-    AppendInt(&out, *ev.rows);
-  } else {
-    out.append("null");
-  }
-  out.append(",\"seq\":");
-  AppendInt(&out, ev.seq);
-  out.append(",\"session\":");
-  AppendString(&out, ev.session);
-  out.append(",\"sql\":");
-  AppendString(&out, ev.sql);
-  out.append(",\"started_at\":");
-  AppendInt(&out, ev.started_at_us);
-  out.append(",\"statement_name\":");
-  AppendString(&out, ev.statement_name);
-  out.append(",\"status\":");
-  AppendString(&out, ev.status);
-  out.append(",\"values\":[");
-  for (size_t r = 0; r < ev.values.size(); ++r) {
-    if (r > 0) out.push_back(',');
-    AppendValues(&out, ev.values[r]);
-  }
-  out.append("]}");
+  AppendCanonicalJson(ev, &out);
   return out;
+}
+
+void AppendCanonicalJson(const Event& ev, std::string* str) {
+  size_t guess = 192 + ev.sql.size() + ev.columns.size() * 40 + ev.values.size() * 16;
+  Buf out(str, guess);
+  Buf* dst = &out;
+  out.append("{\"api\":"sv);
+  AppendString(dst, ev.api);
+  if (!ev.columns.empty()) {
+    out.append(",\"columns\":["sv);
+    for (size_t i = 0; i < ev.columns.size(); ++i) {
+      const Column& c = ev.columns[i];
+      if (i > 0) out.push_back(',');
+      out.push_back('{');
+      if (c.table_column != 0) {
+        AppendKey(dst, "column");
+        AppendInt(dst, c.table_column);
+        out.push_back(',');
+      }
+      AppendKey(dst, "name");
+      AppendString(dst, c.name);
+      if (c.table_oid != 0) {
+        out.append(",\"table\":"sv);
+        AppendInt(dst, c.table_oid);
+      }
+      out.append(",\"type\":"sv);
+      AppendInt(dst, c.type_oid);
+      out.push_back('}');
+    }
+    out.push_back(']');
+  }
+  AppendField(dst, "command_tag", ev.command_tag);
+  AppendField(dst, "duration_us", ev.duration_us);
+  if (ev.error) {
+    out.append(",\"error\":{\"message\":"sv);
+    AppendString(dst, ev.error->message);
+    out.append(",\"sqlstate\":"sv);
+    AppendString(dst, ev.error->sqlstate);
+    out.push_back('}');
+  }
+  if (!ev.extra.empty()) {
+    out.append(",\"extra\":"sv);
+    AppendJson(dst, ev.extra);
+  }
+  out.append(",\"kind\":"sv);
+  AppendString(dst, ev.kind);
+  if (ev.params) {
+    out.append(",\"params\":"sv);
+    AppendValues(dst, *ev.params);
+  }
+  if (ev.rows) {
+    out.append(",\"rows\":"sv);
+    AppendInt(dst, *ev.rows);
+  }
+  out.append(",\"seq\":"sv);
+  AppendInt(dst, ev.seq);
+  if (ev.seq == 0) {  // later events belong to the session through the chain
+    out.append(",\"session\":"sv);
+    AppendString(dst, ev.session);
+  }
+  AppendField(dst, "sql", ev.sql);
+  out.append(",\"started_at\":"sv);
+  AppendInt(dst, ev.started_at_us);
+  AppendField(dst, "statement_name", ev.statement_name);
+  AppendField(dst, "status", ev.status);
+  if (!ev.values.empty()) {
+    out.append(",\"values\":["sv);
+    for (size_t r = 0; r < ev.values.size(); ++r) {
+      if (r > 0) out.push_back(',');
+      AppendValues(dst, ev.values[r]);
+    }
+    out.push_back(']');
+  }
+  out.push_back('}');
 }
 
 namespace {
@@ -239,53 +318,52 @@ Value ParseValue(const nlohmann::json& j) {
   return j.get<std::string>();
 }
 
+// Absent keys take their defaults (see CanonicalJson).
+template <typename T>
+T Get(const nlohmann::json& j, const char* key, T dflt = T()) {
+  auto it = j.find(key);
+  return it == j.end() || it->is_null() ? dflt : it->get<T>();
+}
+
+std::vector<Value> ParseValues(const nlohmann::json& j) {
+  std::vector<Value> out;
+  out.reserve(j.size());
+  for (const auto& v : j) out.push_back(ParseValue(v));
+  return out;
+}
+
 bool ParseObject(const nlohmann::json& j, Event* ev) {
   if (!j.is_object()) return false;
   ev->api = j.at("api").get<std::string>();
   ev->columns.clear();
-  for (const auto& c : j.at("columns")) {
-    Column col;
-    col.name = c.at("name").get<std::string>();
-    col.type_oid = c.at("type").get<uint32_t>();
-    col.table_oid = c.at("table").get<uint32_t>();
-    col.table_column = c.at("column").get<int>();
-    ev->columns.push_back(std::move(col));
+  if (auto it = j.find("columns"); it != j.end()) {
+    for (const auto& c : *it) {
+      ev->columns.push_back(Column{c.at("name").get<std::string>(), Get<uint32_t>(c, "type"),
+                                   Get<uint32_t>(c, "table"), Get<int>(c, "column")});
+    }
   }
-  ev->command_tag = j.at("command_tag").get<std::string>();
-  ev->duration_us = j.at("duration_us").get<int64_t>();
-  const auto& err = j.at("error");
-  if (err.is_null()) {
-    ev->error.reset();
-  } else {
-    ev->error = Error{err.at("sqlstate").get<std::string>(), err.at("message").get<std::string>()};
+  ev->command_tag = Get<std::string>(j, "command_tag");
+  ev->duration_us = Get<int64_t>(j, "duration_us");
+  ev->error.reset();
+  if (auto it = j.find("error"); it != j.end() && !it->is_null()) {
+    ev->error = Error{Get<std::string>(*it, "sqlstate"), Get<std::string>(*it, "message")};
   }
-  ev->extra = j.at("extra");
+  ev->extra = j.value("extra", nlohmann::json::object());
+  if (ev->extra.is_null()) ev->extra = nlohmann::json::object();
   ev->kind = j.at("kind").get<std::string>();
-  const auto& params = j.at("params");
-  if (params.is_null()) {
-    ev->params.reset();
-  } else {
-    ev->params.emplace();
-    for (const auto& p : params) ev->params->push_back(ParseValue(p));
-  }
-  const auto& rows = j.at("rows");
-  if (rows.is_null()) {
-    ev->rows.reset();
-  } else {
-    ev->rows = rows.get<int64_t>();
-  }
+  ev->params.reset();
+  if (auto it = j.find("params"); it != j.end() && !it->is_null()) ev->params = ParseValues(*it);
+  ev->rows.reset();
+  if (auto it = j.find("rows"); it != j.end() && !it->is_null()) ev->rows = it->get<int64_t>();
   ev->seq = j.at("seq").get<int64_t>();
-  ev->session = j.at("session").get<std::string>();
-  ev->sql = j.at("sql").get<std::string>();
+  ev->session = Get<std::string>(j, "session");
+  ev->sql = Get<std::string>(j, "sql");
   ev->started_at_us = j.at("started_at").get<int64_t>();
-  ev->statement_name = j.at("statement_name").get<std::string>();
-  ev->status = j.at("status").get<std::string>();
+  ev->statement_name = Get<std::string>(j, "statement_name");
+  ev->status = Get<std::string>(j, "status");
   ev->values.clear();
-  for (const auto& r : j.at("values")) {
-    Row row;
-    row.reserve(r.size());
-    for (const auto& v : r) row.push_back(ParseValue(v));
-    ev->values.push_back(std::move(row));
+  if (auto it = j.find("values"); it != j.end()) {
+    for (const auto& r : *it) ev->values.push_back(ParseValues(r));
   }
   return true;
 }

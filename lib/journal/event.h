@@ -50,15 +50,18 @@ struct Event {
   std::optional<Error> error;
   int64_t started_at_us = 0;  // microseconds since the Unix epoch, UTC
   int64_t duration_us = 0;
-  nlohmann::json extra = nlohmann::json::object();  // kind-specific details
+  nlohmann::json extra;  // kind-specific details (an object; null until one is set)
   // Set by Recorder::Append:
   std::string prev_hash;  // hex SHA-256 of the previous event ("" for seq 0)
   std::string hash;       // hex SHA-256(prev_hash || CanonicalJson(event))
 };
 
 // Deterministic JSON of every field above except prev_hash and hash: keys
-// sorted, no whitespace, UTF-8 as given (invalid bytes escaped as \u00XX).
+// sorted, no whitespace, UTF-8 as given (invalid bytes escaped as \u00XX),
+// fields at their default value left out, session written for seq 0 only
+// (readers take it from where the event is stored).
 std::string CanonicalJson(const Event& ev);
+void AppendCanonicalJson(const Event& ev, std::string* out);  // appends to *out
 
 // Inverse of CanonicalJson (used when draining the spool and by readers).
 bool ParseCanonicalJson(std::string_view text, Event* out);

@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,11 +31,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr milliseconds kBatchInterval{50};  // the writer's drain period
-constexpr size_t kBatchEvents = 4096;       // ...or this many queued events
-constexpr milliseconds kMaxBackoff{2000};   // retry delay cap after a SQLite error
-constexpr milliseconds kFlushWait{10000};   // Flush gives up after this
-constexpr milliseconds kExitWait{3000};     // exit leaves the spool after this
+constexpr milliseconds kBatchInterval{200};  // the writer's drain period
+constexpr size_t kBatchEvents = 4096;        // ...or this many queued events
+constexpr milliseconds kMaxBackoff{2000};    // retry delay cap after a SQLite error
+constexpr milliseconds kFlushWait{10000};    // Flush gives up after this
+constexpr milliseconds kExitWait{3000};      // exit leaves the spool after this
+constexpr int kWriterNice = 10;              // the writer thread's nice value
 
 // The state of one recorder in one process. A forked child abandons (leaks)
 // its parent's Core, whose mutexes may be held, and starts a new one.
@@ -107,8 +109,7 @@ void Shutdown(Core* c, bool join) {
   bool drained = WaitDrained(c, lk, kExitWait).ok() && c->queue.empty();
   if (drained && c->spool.fd >= 0) {
     unlink(c->spool.path.c_str());
-    close(c->spool.fd);
-    c->spool.fd = -1;
+    CloseSpool(&c->spool);
   }
   if (!drained) c->abort_wait = true;  // let the writer give up quickly
   c->work_cv.notify_one();
@@ -139,6 +140,9 @@ Status WriteBatch(Core* c, const std::vector<Record>& batch) {
 }
 
 void WriterLoop(Core* c) {
+  // Background work: the events are durable in the spool already, so the
+  // writer yields the CPU to the program's own threads (Linux: per thread).
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kWriterNice);
   std::vector<Record> batch;  // taken from the queue, not yet committed
   milliseconds delay = kBatchInterval;
   std::unique_lock<std::mutex> lk(c->mu);
@@ -168,10 +172,7 @@ void WriterLoop(Core* c) {
       c->committed += batch.size();
       batch.clear();
       delay = kBatchInterval;
-      if (c->queue.empty() && c->committed == c->appended && c->spool.fd >= 0 &&
-          ftruncate(c->spool.fd, 0) == 0) {
-        c->spool.size = 0;
-      }
+      if (c->queue.empty() && c->committed == c->appended) ResetSpool(&c->spool);
     } else {
       ++c->failures;
       WarnOnce(c, s);
@@ -217,7 +218,7 @@ void ForkParent() {
 void ForkChild() {
   for (RecorderImpl* r : GetRegistry()->recorders) {
     Core* old = r->core_.load();
-    if (old->spool.fd >= 0) close(old->spool.fd);
+    CloseSpool(&old->spool);
     std::vector<Record>().swap(old->queue);
     r->core_ = new Core(old->path);  // `old` is leaked: its mutexes are held
   }
@@ -258,25 +259,22 @@ Status CheckSpoolDir(const std::string& path) {
 
 Status RecorderImpl::Append(Chain* chain, Event* ev) {
   if (chain->session.empty()) return Status::Internal("journal: chain without a session id");
-  ev->session = chain->session;
   ev->seq = chain->next_seq;
-  ev->prev_hash = chain->prev_hash;
-  std::string body = CanonicalJson(*ev);
-  ev->hash = ChainHash(ev->prev_hash, body);
-  if (ev->hash.empty()) return Status::Internal("journal: SHA-256 failed (OpenSSL)");
-  Record rec = MakeRecord(*ev, body);
+  if (ev->seq == 0) ev->session = chain->session;  // only the first event names it
+  Record rec;
+  if (!MakeRecord(*chain, *ev, &rec)) return Status::Internal("journal: SHA-256 failed (OpenSSL)");
   Core* c = core_.load();
   {
     std::lock_guard<std::mutex> lk(c->mu);
     if (c->spool.fd < 0) PQWARD_RETURN_IF_ERROR(CreateSpool(SpoolDir(c->path), &c->spool));
     PQWARD_RETURN_IF_ERROR(WriteSpool(&c->spool, rec.line));
+    chain->prev_hash.assign(rec.line, 0, 64);  // spooled: the chain moves on
     c->queue.push_back(std::move(rec));
     ++c->appended;
     if (c->writer == nullptr) StartWriter(c);
     if (c->queue.size() == kBatchEvents) c->work_cv.notify_one();
   }
   chain->next_seq++;
-  chain->prev_hash = ev->hash;
   return Status::OK();
 }
 
@@ -295,7 +293,7 @@ RecorderImpl::~RecorderImpl() {
   }
   Core* c = core_.load();
   Shutdown(c, true);
-  if (c->spool.fd >= 0) close(c->spool.fd);  // not drained: left for recovery
+  CloseSpool(&c->spool);  // not drained: left for recovery
   delete c;
 }
 

@@ -41,8 +41,9 @@ class Recorder {
   // spool. Two recorders of one process may share a journal.
   static Status Open(const Options& opts, std::unique_ptr<Recorder>* out);
 
-  // Sets ev->session/seq/prev_hash/hash from `chain`, advances the chain and
-  // spools the event. On error the chain is unchanged and nothing is spooled.
+  // Sets ev->seq (and ev->session for a session's first event) from `chain`,
+  // spools the event chained to the previous one and advances the chain. On
+  // error the chain is unchanged and nothing is spooled.
   // Thread-safe.
   virtual Status Append(Chain* chain, Event* ev) = 0;
 

@@ -7,9 +7,11 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -25,11 +27,50 @@ Status SysError(const std::string& path, const char* what, int err) {
 
 }  // namespace
 
+namespace {
+
+constexpr size_t kSpoolReserve = 1 << 20;  // first reservation; doubled as needed
+
+// Reserves and maps `capacity` bytes. False (errno set) if space cannot be
+// reserved; the spool is then unchanged.
+bool Reserve(SpoolFile* spool, size_t capacity) {
+  int rc = posix_fallocate(spool->fd, 0, static_cast<off_t>(capacity));
+  if (rc != 0) {
+    errno = rc;
+    return false;
+  }
+  void* m = spool->map == nullptr
+                ? mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, spool->fd, 0)
+                : mremap(spool->map, spool->capacity, capacity, MREMAP_MAYMOVE);
+  if (m == MAP_FAILED) return false;
+  spool->map = static_cast<char*>(m);
+  spool->capacity = capacity;
+  return true;
+}
+
+Status AppendWithWrite(SpoolFile* spool, std::string_view line) {
+  ssize_t n;
+  do {
+    n = write(spool->fd, line.data(), line.size());
+  } while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(line.size())) {
+    spool->size += line.size();
+    return Status::OK();
+  }
+  int err = n < 0 ? errno : ENOSPC;
+  if (n > 0 && ftruncate(spool->fd, static_cast<off_t>(spool->size)) != 0) {
+    // Cannot cut the torn line off: readers skip it (its hash does not check).
+  }
+  return SysError(spool->path, "write", err);
+}
+
+}  // namespace
+
 Status CreateSpool(const std::string& dir, SpoolFile* out) {
   PQWARD_RETURN_IF_ERROR(MakeDirs(dir));
   for (int attempt = 0; attempt < 8; ++attempt) {
     std::string path = dir + "/" + std::to_string(getpid()) + "-" + RandomHex(8) + ".spool";
-    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) {
       if (errno == EEXIST) continue;
       return SysError(path, "cannot create", errno);
@@ -48,28 +89,60 @@ Status CreateSpool(const std::string& dir, SpoolFile* out) {
       close(fd);
       continue;
     }
-    out->fd = fd;
-    out->path = std::move(path);
-    out->size = 0;
+    SpoolFile spool;
+    spool.fd = fd;
+    spool.path = std::move(path);
+    spool.mapped = Reserve(&spool, kSpoolReserve);
+    if (!spool.mapped && errno != EOPNOTSUPP && errno != EINVAL && errno != ENODEV) {
+      int err = errno;
+      unlink(spool.path.c_str());
+      close(fd);
+      return SysError(dir, "cannot reserve space for a spool", err);
+    }
+    *out = std::move(spool);
     return Status::OK();
   }
   return Status::Journal("journal spool " + dir + ": cannot create a spool file");
 }
 
 Status WriteSpool(SpoolFile* spool, std::string_view line) {
-  ssize_t n;
-  do {
-    n = write(spool->fd, line.data(), line.size());
-  } while (n < 0 && errno == EINTR);
-  if (n == static_cast<ssize_t>(line.size())) {
-    spool->size += n;
-    return Status::OK();
+  if (!spool->mapped) return AppendWithWrite(spool, line);
+  if (spool->size + line.size() > spool->capacity &&
+      !Reserve(spool, std::max({2 * spool->capacity, spool->size + line.size(), kSpoolReserve}))) {
+    return SysError(spool->path, "cannot grow", errno);
   }
-  int err = n < 0 ? errno : ENOSPC;
-  if (n > 0 && ftruncate(spool->fd, spool->size) != 0) {
-    // Cannot cut the torn line off: readers skip it (its hash does not check).
+  std::memcpy(spool->map + spool->size, line.data(), line.size());
+  spool->size += line.size();
+  return Status::OK();
+}
+
+void ResetSpool(SpoolFile* spool) {
+  if (spool->fd < 0 || spool->size == 0) return;
+  if (!spool->mapped) {
+    if (ftruncate(spool->fd, 0) == 0) spool->size = 0;
+    return;
   }
-  return SysError(spool->path, "write", err);
+  // A recoverer reads up to the first zero byte: zero the records, giving
+  // their blocks back, then reserve the space again so that no later copy
+  // into the map can meet a full disk (that would be SIGBUS, not an error).
+  if (fallocate(spool->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+                static_cast<off_t>(spool->size)) != 0) {
+    std::memset(spool->map, 0, spool->size);
+  }
+  spool->size = 0;
+  if (posix_fallocate(spool->fd, 0, static_cast<off_t>(spool->capacity)) != 0) {
+    munmap(spool->map, spool->capacity);  // the next append reserves again, or says why not
+    spool->map = nullptr;
+    spool->capacity = 0;
+  }
+}
+
+void CloseSpool(SpoolFile* spool) {
+  if (spool->map != nullptr) munmap(spool->map, spool->capacity);
+  if (spool->fd >= 0) close(spool->fd);
+  spool->map = nullptr;
+  spool->capacity = 0;
+  spool->fd = -1;
 }
 
 Status ReadSpool(int fd, const std::string& path, std::vector<Record>* out) {
@@ -84,6 +157,7 @@ Status ReadSpool(int fd, const std::string& path, std::vector<Record>* out) {
     data.append(buf, static_cast<size_t>(n));
     off += n;
   }
+  data.resize(std::min(data.size(), data.find('\0')));  // a mapped spool's zeros
   size_t pos = 0;
   while (pos < data.size()) {
     size_t nl = data.find('\n', pos);

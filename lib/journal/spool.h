@@ -16,20 +16,35 @@ inline std::string SpoolDir(const std::string& journal_path) {
   return journal_path + ".spool";
 }
 
+// A spool is written through a shared memory map of space reserved ahead
+// with fallocate(2): appending an event is a memory copy, not a system call,
+// and it is in the page cache (so it survives SIGKILL) once the copy is done.
+// Running out of reserved space grows the file first, which is where a full
+// disk is reported. Where the file system cannot reserve space, plain
+// write(2) appends are used instead.
 struct SpoolFile {
-  int fd = -1;       // O_WRONLY|O_APPEND, flock(LOCK_EX) held
-  std::string path;  // <dir>/<pid>-<random>.spool
-  off_t size = 0;    // bytes written and not yet truncated away
+  int fd = -1;           // flock(LOCK_EX) held
+  std::string path;      // <dir>/<pid>-<random>.spool
+  size_t size = 0;       // bytes of records, not yet cut away by ResetSpool
+  bool mapped = false;   // appends go through `map`; else through write(2)
+  char* map = nullptr;   // the file's first `capacity` bytes (null: none yet)
+  size_t capacity = 0;   // reserved and mapped
 };
 
 // Creates and locks a fresh spool file (mode 0600) in `dir`.
 Status CreateSpool(const std::string& dir, SpoolFile* out);
 
-// Appends `line` with a single write(2). A short write is cut off again so
-// the file never keeps half a record; on error the file is unchanged.
+// Appends `line` whole, or not at all (on error the records are unchanged).
 Status WriteSpool(SpoolFile* spool, std::string_view line);
 
-// Reads every complete, intact record of an open spool (torn lines skipped).
+// Empties the spool once everything in it is stored (its space stays reserved).
+void ResetSpool(SpoolFile* spool);
+
+// Unmaps and closes the spool (the file stays unless the caller unlinks it).
+void CloseSpool(SpoolFile* spool);
+
+// Reads every complete, intact record of an open spool (torn lines skipped;
+// reading stops at the zeros after the last record of a mapped spool).
 Status ReadSpool(int fd, const std::string& path, std::vector<Record>* out);
 
 // Drains every orphaned spool of the journal into `store`, then unlinks it.

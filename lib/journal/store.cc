@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -19,18 +20,56 @@ namespace {
 
 constexpr int kBusyWaitMs = 5000;
 
+// Events are stored in chunks: one row holds up to kChunkEvents consecutive
+// events of one session, one line each, so that storing an event costs a
+// memcpy rather than a B-tree insert (docs/journal.md, "Schema"). A stored
+// line is "<hash>\t\t\t<body>": its previous hash and session are implied by
+// the line before it and by the row. The `events` view gives one row per
+// event for ad-hoc SQL.
+#define PQWARD_EVENTS_VIEW                                                             \
+  "CREATE VIEW events(session, seq, kind, started_at, body, prev_hash, hash) AS"       \
+  " WITH RECURSIVE split(session, line, rest) AS ("                                    \
+  "  SELECT session, NULL, lines FROM chunks UNION ALL"                                \
+  "  SELECT session, substr(rest, 1, instr(rest, char(10)) - 1),"                      \
+  "   substr(rest, instr(rest, char(10)) + 1) FROM split WHERE rest <> ''),"           \
+  " fields(session, hash, prev, body) AS ("                                            \
+  "  SELECT session, hash, prev, substr(rest, instr(rest, char(9)) + 1) FROM ("        \
+  "   SELECT session, substr(line, 1, 64) AS hash,"                                    \
+  "    substr(line, 66, instr(substr(line, 66), char(9)) - 1) AS prev,"                \
+  "    substr(line, 66 + instr(substr(line, 66), char(9))) AS rest"                    \
+  "   FROM split WHERE line IS NOT NULL))"                                             \
+  " SELECT session, json_extract(body, '$.seq') AS seq, json_extract(body, '$.kind')," \
+  "  json_extract(body, '$.started_at'), body,"                                        \
+  "  CASE WHEN prev <> '' THEN prev ELSE coalesce(lag(hash) OVER"                      \
+  "   (PARTITION BY session ORDER BY json_extract(body, '$.seq')), '') END, hash"      \
+  " FROM fields;"
+
+#define PQWARD_CHUNKS_TABLE                                                \
+  "CREATE TABLE chunks(session TEXT NOT NULL, first_seq INTEGER NOT NULL," \
+  " last_seq INTEGER NOT NULL, lines TEXT NOT NULL, UNIQUE(session, first_seq));"
+
 const char kSchema[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "INSERT INTO meta VALUES('application','pqward'),('schema_version','1');"
-    "CREATE TABLE events("
-    " session TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,"
-    " started_at INTEGER NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL,"
-    " hash TEXT NOT NULL, PRIMARY KEY(session, seq)) WITHOUT ROWID;"
+    "INSERT INTO meta VALUES('application','pqward'),('schema_version','2');" PQWARD_CHUNKS_TABLE
     "CREATE TABLE sessions("
     " session TEXT PRIMARY KEY, started_at INTEGER NOT NULL, ended_at INTEGER,"
     " status TEXT, pid INTEGER, exe TEXT, argv TEXT, os_user TEXT, client_host TEXT,"
     " server_host TEXT, server_port INTEGER, dbname TEXT, db_user TEXT,"
-    " application_name TEXT, pqward_version TEXT, actor TEXT);";
+    " application_name TEXT, pqward_version TEXT, actor TEXT);" PQWARD_EVENTS_VIEW;
+
+// Schema 1 (pqward 0.1.0) kept one row per event; its rows become one chunk
+// per session, their lines byte for byte what was hashed.
+const char kUpgradeFrom1[] = PQWARD_CHUNKS_TABLE
+    "INSERT INTO chunks(session, first_seq, last_seq, lines)"
+    " SELECT session, min(seq), max(seq),"
+    "  group_concat(hash || char(9) || prev_hash || char(9) || session || char(9) || body ||"
+    "  char(10), '')"
+    " FROM (SELECT * FROM events ORDER BY session, seq) GROUP BY session;"
+    "DROP TABLE events;" PQWARD_EVENTS_VIEW
+    "UPDATE meta SET value = '2' WHERE key = 'schema_version';";
+
+constexpr size_t kChunkEvents = 64;      // events per chunk row at most...
+constexpr size_t kChunkBytes = 1 << 16;  // ...and about this many bytes
 
 // Keys of session_start's extra copied into sessions columns of the same name.
 const char* const kSessionKeys[] = {
@@ -59,6 +98,11 @@ void BindText(sqlite3_stmt* st, int i, std::string_view s) {
   sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
 }
 
+// For values that outlive the sqlite3_step that reads them: no copy.
+void BindStatic(sqlite3_stmt* st, int i, std::string_view s) {
+  sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+}
+
 void BindJson(sqlite3_stmt* st, int i, const nlohmann::json* j) {
   if (j == nullptr || j->is_null()) {
     sqlite3_bind_null(st, i);
@@ -73,36 +117,58 @@ void BindJson(sqlite3_stmt* st, int i, const nlohmann::json* j) {
 
 }  // namespace
 
-Record MakeRecord(const Event& ev, std::string_view body) {
-  Record r;
-  r.line.reserve(ev.hash.size() + ev.prev_hash.size() + body.size() + 3);
-  r.line.append(ev.hash).push_back('\t');
-  r.line.append(ev.prev_hash).push_back('\t');
-  r.body_off = r.line.size();
-  r.line.append(body).push_back('\n');
-  r.session = ev.session;
-  r.seq = ev.seq;
-  r.kind = ev.kind;
-  r.started_at = ev.started_at_us;
-  return r;
+bool MakeRecord(const Chain& chain, const Event& ev, Record* r) {
+  r->line.clear();
+  r->line.reserve(66 + chain.prev_hash.size() + chain.session.size() + 256 + ev.sql.size());
+  r->line.append(64, '0').push_back('\t');
+  r->line.append(chain.prev_hash).push_back('\t');
+  r->line.append(chain.session).push_back('\t');
+  r->body_off = r->line.size();
+  AppendCanonicalJson(ev, &r->line);
+  if (!ChainHashTo(chain.prev_hash, r->body_incomplete(), r->line.data())) return false;
+  r->line.push_back('\n');
+  r->session_len = chain.session.size();
+  r->seq = ev.seq;
+  r->kind = ev.kind;
+  return true;
 }
 
-bool ParseRecordLine(std::string_view line, Record* out) {
+bool SplitLine(std::string_view line, LineFields* out) {
   if (line.size() < 67 || line[64] != '\t') return false;
   size_t tab = line.find('\t', 65);
   if (tab == std::string_view::npos || (tab != 65 && tab != 129)) return false;
-  std::string_view hash = line.substr(0, 64);
-  std::string_view prev = line.substr(65, tab - 65);
-  std::string_view body = line.substr(tab + 1);
-  if (ChainHash(prev, body) != hash) return false;
+  out->hash = line.substr(0, 64);
+  out->prev = line.substr(65, tab - 65);
+  out->body = line.substr(tab + 1);
+  out->session = {};
+  if (!out->body.empty() && out->body[0] != '{') {  // a session field
+    size_t end = out->body.find('\t');
+    if (end == std::string_view::npos) return false;
+    out->session = out->body.substr(0, end);
+    out->body = out->body.substr(end + 1);
+  }
+  return !out->body.empty() && out->body[0] == '{';
+}
+
+bool ParseRecordLine(std::string_view line, Record* out) {
+  LineFields f;
+  if (!SplitLine(line, &f)) return false;
+  if (ChainHash(f.prev, f.body) != f.hash) return false;
   Event ev;
-  if (!ParseCanonicalJson(body, &ev)) return false;
+  if (!ParseCanonicalJson(f.body, &ev)) return false;
   out->line.assign(line).push_back('\n');
-  out->body_off = tab + 1;
-  out->session = std::move(ev.session);
+  out->body_off = static_cast<size_t>(f.body.data() - line.data());
+  if (f.session.empty()) {  // a pqward 0.1.0 line: rewrite it with its session
+    if (ev.session.empty()) return false;
+    std::string_view rest = line.substr(65);
+    out->line.assign(line.substr(0, 65));
+    out->line.append(rest.substr(0, f.prev.size() + 1)).append(ev.session).push_back('\t');
+    out->body_off = out->line.size();
+    out->line.append(f.body).push_back('\n');
+  }
+  out->session_len = f.session.empty() ? ev.session.size() : f.session.size();
   out->seq = ev.seq;
   out->kind = std::move(ev.kind);
-  out->started_at = ev.started_at_us;
   return true;
 }
 
@@ -137,6 +203,19 @@ Status Store::Exec(const char* sql) {
   sqlite3_free(err);
   if (rc == SQLITE_NOTADB) msg = "not a SQLite database";
   return Status::Journal("journal " + path_ + ": " + msg);
+}
+
+// Switching a new file to WAL needs an exclusive lock, and SQLite returns
+// SQLITE_BUSY for it without calling the busy handler when several processes
+// open a new journal at once; so this waits like the busy handler does.
+Status Store::ExecWhenFree(const char* sql) {
+  for (int waited = 0;; waited += 5) {
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+    bool busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+    bool give_up = waited >= kBusyWaitMs || (abort_wait_ != nullptr && abort_wait_->load());
+    if (!busy || give_up) return rc == SQLITE_OK ? Status::OK() : Error(sql);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 Status Store::Prepare(const char* sql, sqlite3_stmt** stmt) {
@@ -184,7 +263,7 @@ Status Store::Open(const std::string& path, Mode mode, std::unique_ptr<Store>* o
   // Closing must stay cheap (it happens at every fork): no checkpoint on close.
   sqlite3_db_config(s->db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   if (mode == Mode::kWrite) {
-    PQWARD_RETURN_IF_ERROR(s->Exec("PRAGMA journal_mode=WAL"));
+    PQWARD_RETURN_IF_ERROR(s->ExecWhenFree("PRAGMA journal_mode=WAL"));
     PQWARD_RETURN_IF_ERROR(s->Exec("PRAGMA synchronous=NORMAL"));
   }
   PQWARD_RETURN_IF_ERROR(s->Validate(mode));
@@ -221,6 +300,7 @@ Status Store::Validate(Mode mode) {
   if (s.ok() && tables == 0) {
     if (mode == Mode::kWrite) {
       s = Exec(kSchema);
+      version_ = kSchemaVersion;
     } else {
       empty_ = true;
     }
@@ -241,12 +321,16 @@ Status Store::Validate(Mode mode) {
       }
       sqlite3_finalize(st);
       long v = version.empty() ? 0 : strtol(version.c_str(), nullptr, 10);
+      version_ = static_cast<int>(v);
       if (app != "pqward" || v < 1) {
         s = Status::Journal("journal " + path_ + ": is a SQLite database but not a pqward journal");
       } else if (v > kSchemaVersion) {
         s = Status::Journal("journal " + path_ + ": schema version " + version +
                             " is newer than this pqward supports (" +
                             std::to_string(kSchemaVersion) + "); upgrade pqward");
+      } else if (v == 1 && mode == Mode::kWrite) {
+        s = Exec(kUpgradeFrom1);
+        version_ = kSchemaVersion;
       }
     }
   }
@@ -256,71 +340,109 @@ Status Store::Validate(Mode mode) {
 }
 
 Store::~Store() {
-  for (sqlite3_stmt* st : {insert_event_, insert_session_, start_session_, end_session_}) {
+  for (sqlite3_stmt* st :
+       {insert_chunk_, last_seq_, insert_session_, start_session_, end_session_}) {
     sqlite3_finalize(st);
   }
   sqlite3_close_v2(db_);
 }
 
+Status Store::PrepareInserts() {
+  if (insert_chunk_ != nullptr) return Status::OK();
+  PQWARD_RETURN_IF_ERROR(Prepare(
+      "INSERT INTO chunks(session,first_seq,last_seq,lines) VALUES(?,?,?,?)", &insert_chunk_));
+  PQWARD_RETURN_IF_ERROR(
+      Prepare("SELECT coalesce(max(last_seq), -1) FROM chunks WHERE session=?", &last_seq_));
+  PQWARD_RETURN_IF_ERROR(
+      Prepare("INSERT OR IGNORE INTO sessions(session,started_at) VALUES(?,?)", &insert_session_));
+  PQWARD_RETURN_IF_ERROR(
+      Prepare("UPDATE sessions SET started_at=?2,pid=?3,exe=?4,argv=?5,os_user=?6,client_host=?7,"
+              "server_host=?8,server_port=?9,dbname=?10,db_user=?11,application_name=?12,"
+              "pqward_version=?13,actor=?14 WHERE session=?1",
+              &start_session_));
+  return Prepare("UPDATE sessions SET ended_at=?2,status=?3 WHERE session=?1", &end_session_);
+}
+
 Status Store::Insert(const std::vector<Record>& batch) {
-  if (insert_event_ == nullptr) {
-    PQWARD_RETURN_IF_ERROR(
-        Prepare("INSERT OR IGNORE INTO events(session,seq,kind,started_at,body,prev_hash,hash)"
-                " VALUES(?,?,?,?,?,?,?)",
-                &insert_event_));
-    PQWARD_RETURN_IF_ERROR(Prepare("INSERT OR IGNORE INTO sessions(session,started_at) VALUES(?,?)",
-                                   &insert_session_));
-    PQWARD_RETURN_IF_ERROR(
-        Prepare("UPDATE sessions SET started_at=?2,pid=?3,exe=?4,argv=?5,os_user=?6,client_host=?7,"
-                "server_host=?8,server_port=?9,dbname=?10,db_user=?11,application_name=?12,"
-                "pqward_version=?13,actor=?14 WHERE session=?1",
-                &start_session_));
-    PQWARD_RETURN_IF_ERROR(
-        Prepare("UPDATE sessions SET ended_at=?2,status=?3 WHERE session=?1", &end_session_));
+  PQWARD_RETURN_IF_ERROR(PrepareInserts());
+  // Each session's records in seq order (the spool's order), sessions apart.
+  std::vector<const Record*> order;
+  order.reserve(batch.size());
+  for (const Record& rec : batch) order.push_back(&rec);
+  bool one_session = std::all_of(batch.begin(), batch.end(), [&](const Record& r) {
+    return r.session() == batch[0].session();
+  });
+  if (!one_session) {
+    std::stable_sort(order.begin(), order.end(),
+                     [](const Record* a, const Record* b) { return a->session() < b->session(); });
   }
   PQWARD_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  for (const Record& rec : batch) {
-    Status s = InsertOne(rec);
-    if (!s.ok()) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      return s;
-    }
+  Status s;
+  for (size_t i = 0, j = 0; s.ok() && i < order.size(); i = j) {
+    while (j < order.size() && order[j]->session() == order[i]->session()) ++j;
+    s = InsertSession(order.data() + i, j - i);
   }
-  Status s = Exec("COMMIT");
+  if (s.ok()) s = Exec("COMMIT");
   if (!s.ok()) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   return s;
 }
 
-Status Store::InsertOne(const Record& rec) {
-  sqlite3_stmt* st = insert_event_;
-  BindText(st, 1, rec.session);
-  sqlite3_bind_int64(st, 2, rec.seq);
-  BindText(st, 3, rec.kind);
-  sqlite3_bind_int64(st, 4, rec.started_at);
-  BindText(st, 5, rec.body());
-  BindText(st, 6, rec.prev_hash());
-  BindText(st, 7, rec.hash());
+// Appends one session's records as chunks. Records the journal already has
+// (a spool drained again after a crash) are skipped, which makes it
+// idempotent: a session's chunks always hold seq 0..last_seq.
+Status Store::InsertSession(const Record* const* recs, size_t n) {
+  BindStatic(last_seq_, 1, recs[0]->session());
+  int64_t stored = sqlite3_step(last_seq_) == SQLITE_ROW ? sqlite3_column_int64(last_seq_, 0) : -1;
+  sqlite3_reset(last_seq_);
+  std::string lines;
+  lines.reserve(kChunkBytes + 4096);
+  int64_t first = -1, last = -1;
+  size_t count = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const Record& rec = *recs[i];
+    if (rec.seq <= stored) continue;
+    if (count == kChunkEvents || lines.size() >= kChunkBytes) {
+      PQWARD_RETURN_IF_ERROR(InsertChunk(rec.session(), first, last, lines));
+      lines.clear();
+      count = 0;
+    }
+    if (count++ == 0) first = rec.seq;
+    last = rec.seq;
+    lines.append(rec.line, 0, 64).append("\t\t\t").append(rec.body()).push_back('\n');
+    PQWARD_RETURN_IF_ERROR(DeriveSession(rec));
+  }
+  return count > 0 ? InsertChunk(recs[0]->session(), first, last, lines) : Status::OK();
+}
+
+Status Store::InsertChunk(std::string_view session, int64_t first, int64_t last,
+                          std::string_view lines) {
+  sqlite3_stmt* st = insert_chunk_;
+  BindStatic(st, 1, session);
+  sqlite3_bind_int64(st, 2, first);
+  sqlite3_bind_int64(st, 3, last);
+  BindStatic(st, 4, lines);
   int rc = sqlite3_step(st);
   sqlite3_reset(st);
-  if (rc != SQLITE_DONE) return Error("insert event");
+  sqlite3_clear_bindings(st);  // nothing keeps pointing into the caller's strings
+  return rc == SQLITE_DONE ? Status::OK() : Error("insert events");
+}
+
+// Adds the sessions row at a session's first event; copies session_start's
+// extra into it, or the end time and status of session_end / connect_failed.
+Status Store::DeriveSession(const Record& rec) {
+  bool derived =
+      rec.kind == "session_start" || rec.kind == "session_end" || rec.kind == "connect_failed";
+  if (rec.seq != 0 && !derived) return Status::OK();
+  Event ev;
+  if (!ParseCanonicalJson(rec.body(), &ev)) return Status::OK();  // hashed, so stored as is
   if (rec.seq == 0) {
-    BindText(insert_session_, 1, rec.session);
-    sqlite3_bind_int64(insert_session_, 2, rec.started_at);
-    rc = sqlite3_step(insert_session_);
+    BindStatic(insert_session_, 1, rec.session());
+    sqlite3_bind_int64(insert_session_, 2, ev.started_at_us);
+    int rc = sqlite3_step(insert_session_);
     sqlite3_reset(insert_session_);
     if (rc != SQLITE_DONE) return Error("insert session");
   }
-  if (rec.kind == "session_start" || rec.kind == "session_end" || rec.kind == "connect_failed") {
-    return DeriveSession(rec);
-  }
-  return Status::OK();
-}
-
-// Copies session_start's extra into the sessions row, or the end time and
-// status of session_end / connect_failed.
-Status Store::DeriveSession(const Record& rec) {
-  Event ev;
-  if (!ParseCanonicalJson(rec.body(), &ev)) return Status::OK();  // hashed, so stored as is
+  if (!derived) return Status::OK();
   sqlite3_stmt* st;
   if (rec.kind == "session_start") {
     st = start_session_;
@@ -343,7 +465,7 @@ Status Store::DeriveSession(const Record& rec) {
     if (rec.kind == "connect_failed") status = "connect_failed";
     BindText(st, 3, status);
   }
-  BindText(st, 1, rec.session);
+  BindText(st, 1, rec.session());
   int rc = sqlite3_step(st);
   sqlite3_clear_bindings(st);
   sqlite3_reset(st);

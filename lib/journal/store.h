@@ -1,7 +1,7 @@
 // Store: the SQLite side of the journal (private to journal/). Opens and
 // validates a journal file (schema version, "is this a pqward journal"),
-// creates the schema on first use and inserts batches of spooled records
-// idempotently. One Store is used by one thread at a time.
+// creates the schema on first use (upgrading schema 1 in place) and inserts
+// batches of spooled records idempotently. One Store is used by one thread at a time.
 #pragma once
 
 #include <sqlite3.h>
@@ -14,32 +14,46 @@
 #include <vector>
 
 #include "journal/event.h"
+#include "journal/recorder.h"
 #include "util/status.h"
 
 namespace pqward::journal {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // One chained event as spooled and stored. `line` is its spool line,
-// "<hash>\t<prev_hash>\t<canonical json>\n"; the other fields are copies of
-// the body's own fields that the events table keeps as columns.
+// "<hash>\t<prev_hash>\t<session>\t<canonical json>\n" (pqward 0.1.0 wrote
+// no session field; such lines are rewritten when read back).
 struct Record {
   std::string line;
-  size_t body_off = 0;  // offset of the canonical json in `line`
-  std::string session;
+  size_t body_off = 0;     // offset of the canonical json in `line`
+  size_t session_len = 0;  // the session field ends just before the body
   int64_t seq = 0;
   std::string kind;
-  int64_t started_at = 0;
 
-  std::string_view hash() const { return std::string_view(line).substr(0, 64); }
-  std::string_view prev_hash() const { return std::string_view(line).substr(65, body_off - 66); }
+  std::string_view session() const {
+    return std::string_view(line).substr(body_off - session_len - 1, session_len);
+  }
   std::string_view body() const {
     return std::string_view(line).substr(body_off, line.size() - body_off - 1);
   }
+  std::string_view body_incomplete() const {  // while `line` has no '\n' yet
+    return std::string_view(line).substr(body_off);
+  }
 };
 
-// Builds the record of an event whose session/seq/prev_hash/hash are set.
-Record MakeRecord(const Event& ev, std::string_view body);
+// The fields of a spool line (without its '\n'). `session` is empty in lines
+// written by pqward 0.1.0, whose bodies all carry their session.
+struct LineFields {
+  std::string_view hash, prev, session, body;
+};
+
+// Encodes event `ev` (its seq set) as the next event of `chain` into *r,
+// hashing it in place. False if OpenSSL's SHA-256 failed.
+bool MakeRecord(const Chain& chain, const Event& ev, Record* r);
+
+// Splits a spool line (without its '\n'); false if it does not have the shape.
+bool SplitLine(std::string_view line, LineFields* out);
 
 // Parses one spool line (without its '\n'); false if it is torn or does not
 // hash to its own hash.
@@ -57,28 +71,34 @@ class Store {
                      const std::atomic<bool>* abort_wait = nullptr);
   ~Store();
 
-  // Inserts the records (INSERT OR IGNORE) and derives the sessions table,
-  // in one transaction. On error nothing is written.
+  // Appends the records that are not stored yet (as chunks) and derives the
+  // sessions table, in one transaction. On error nothing is written.
   Status Insert(const std::vector<Record>& batch);
 
   sqlite3* db() const { return db_; }
   const std::string& path() const { return path_; }
   bool empty() const { return empty_; }       // kRead on a database without schema
+  int version() const { return version_; }    // schema version (kRead may see older)
   Status Error(std::string_view what) const;  // "journal <path>: <what>: <sqlite msg>"
 
  private:
   Store() = default;
   Status Validate(Mode mode);
   Status Exec(const char* sql);
+  Status ExecWhenFree(const char* sql);  // Exec, waiting out SQLITE_BUSY
   Status Prepare(const char* sql, sqlite3_stmt** stmt);
-  Status InsertOne(const Record& rec);
+  Status PrepareInserts();
+  Status InsertSession(const Record* const* recs, size_t n);
+  Status InsertChunk(std::string_view session, int64_t first, int64_t last, std::string_view lines);
   Status DeriveSession(const Record& rec);
 
   sqlite3* db_ = nullptr;                          // the connection
   std::string path_;                               // journal file, for messages
   bool empty_ = false;                             // see empty()
+  int version_ = kSchemaVersion;                   // see version()
   const std::atomic<bool>* abort_wait_ = nullptr;  // see Open
-  sqlite3_stmt* insert_event_ = nullptr;           // INSERT OR IGNORE INTO events
+  sqlite3_stmt* insert_chunk_ = nullptr;           // INSERT INTO chunks
+  sqlite3_stmt* last_seq_ = nullptr;               // a session's last stored seq
   sqlite3_stmt* insert_session_ = nullptr;         // first event of a session
   sqlite3_stmt* start_session_ = nullptr;          // session_start details
   sqlite3_stmt* end_session_ = nullptr;            // session_end / connect_failed

@@ -77,8 +77,14 @@ static void load_core(void) {
   g_api = entry(PQW_API_ABI, g_error, sizeof g_error);
 }
 
+/* Every forwarded call asks for the table: after the first, one atomic load. */
+static _Atomic(const struct pqw_api*) g_api_loaded;
+
 const struct pqw_api* pqw_shim_api(void) {
+  const struct pqw_api* a = atomic_load_explicit(&g_api_loaded, memory_order_acquire);
+  if (a != NULL) return a;
   pthread_once(&g_once, load_core);
+  atomic_store_explicit(&g_api_loaded, g_api, memory_order_release);
   return g_api;
 }
 

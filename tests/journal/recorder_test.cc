@@ -1,16 +1,20 @@
 #include <catch2/catch.hpp>
 
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "journal/chain_hash.h"
 #include "journal/reader.h"
 #include "journal/recorder.h"
+#include "journal/spool.h"
 
 using namespace pqward::journal;
 namespace fs = std::filesystem;
@@ -46,6 +50,14 @@ Chain AppendN(Recorder* r, int n, const std::string& prefix) {
   return chain;
 }
 
+// Records one session of `n` events into `journal` and closes the recorder.
+void RecordSession(const std::string& journal, int n, const std::string& prefix) {
+  std::unique_ptr<Recorder> r;
+  REQUIRE(Recorder::Open(Options{journal, 100, false}, &r).ok());
+  AppendN(r.get(), n, prefix);
+  REQUIRE(r->Flush().ok());
+}
+
 std::vector<Event> ReadAll(const std::string& path) {
   std::unique_ptr<Reader> reader;
   REQUIRE(Reader::Open(path, &reader).ok());
@@ -68,6 +80,45 @@ void Sql(const std::string& path, const std::string& sql) {
   sqlite3_close(db);
 }
 
+// The stored lines of every event, in chunk order.
+std::vector<std::string> StoredLines(const std::string& path) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT lines FROM chunks ORDER BY session, first_seq", -1, &st,
+                             nullptr) == SQLITE_OK);
+  std::vector<std::string> out;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    std::string text = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    size_t pos = 0;
+    for (size_t nl; (nl = text.find('\n', pos)) != std::string::npos; pos = nl + 1) {
+      out.push_back(text.substr(pos, nl - pos + 1));
+    }
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+// Replaces the one session's chunks by a single chunk of `lines`, as someone
+// editing the file would.
+void StoreLines(const std::string& path, const std::vector<std::string>& lines) {
+  std::string all;
+  for (const auto& l : lines) all += l;
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_exec(db, "DELETE FROM chunks", nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_prepare_v2(db,
+                             "INSERT INTO chunks SELECT session, 0, ?2, ?1 FROM sessions LIMIT 1",
+                             -1, &st, nullptr) == SQLITE_OK);
+  sqlite3_bind_text(st, 1, all.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, static_cast<int64_t>(lines.size()) - 1);
+  REQUIRE(sqlite3_step(st) == SQLITE_DONE);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
 }  // namespace
 
 TEST_CASE("appended events are chained, flushed and read back in order", "[journal]") {
@@ -87,27 +138,102 @@ TEST_CASE("appended events are chained, flushed and read back in order", "[journ
 
 TEST_CASE("verify names changed, removed and reordered events", "[journal]") {
   TempDir dir;
-  {
-    std::unique_ptr<Recorder> r;
-    REQUIRE(Recorder::Open(Options{dir.journal(), 100, false}, &r).ok());
-    AppendN(r.get(), 4, "q");
-    REQUIRE(r->Flush().ok());
-  }
+  RecordSession(dir.journal(), 4, "q");
+  std::vector<std::string> lines = StoredLines(dir.journal());
+  REQUIRE(lines.size() == 4);
   SECTION("changed") {
-    Sql(dir.journal(), "update events set body = replace(body, 'q2', 'q9') where seq = 2");
+    size_t at = lines[2].find("q2");
+    REQUIRE(at != std::string::npos);
+    lines[2].replace(at, 2, "q9");
+    StoreLines(dir.journal(), lines);
     auto st = VerifyJournal(dir.journal());
     CHECK(st.message().find("event 2: hash mismatch") != std::string::npos);
   }
   SECTION("removed") {
-    Sql(dir.journal(), "delete from events where seq = 1");
+    lines.erase(lines.begin() + 1);
+    StoreLines(dir.journal(), lines);
     CHECK(VerifyJournal(dir.journal()).message().find("expected event 1") != std::string::npos);
   }
   SECTION("reordered") {
-    Sql(dir.journal(),
-        "update events set seq = -1 where seq = 1; update events set seq = 1 where seq = 2;"
-        "update events set seq = 2 where seq = -1");
+    std::swap(lines[1], lines[2]);
+    StoreLines(dir.journal(), lines);
     CHECK_FALSE(VerifyJournal(dir.journal()).ok());
   }
+  SECTION("last events cut off, chunk bounds left as they were") {
+    Sql(dir.journal(), "update chunks set lines = substr(lines, 1, instr(lines, char(10)))");
+    CHECK(VerifyJournal(dir.journal()).message().find("last event") != std::string::npos);
+  }
+}
+
+TEST_CASE("events are stored in chunks and readable one per row through the view", "[journal]") {
+  TempDir dir;
+  RecordSession(dir.journal(), 150, "select ");
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(dir.journal().c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db,
+                             "SELECT (SELECT count(*) FROM chunks), (SELECT max(last_seq - "
+                             "first_seq + 1) FROM chunks), count(*), max(seq), "
+                             "sum(kind = 'query'), max(json_extract(body, '$.sql')) FROM events",
+                             -1, &st, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  CHECK(sqlite3_column_int(st, 0) >= 3);  // 150 events, at most 64 per chunk
+  CHECK(sqlite3_column_int(st, 1) <= 64);
+  CHECK(sqlite3_column_int(st, 2) == 150);
+  CHECK(sqlite3_column_int(st, 3) == 149);
+  CHECK(sqlite3_column_int(st, 4) == 150);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 5))) == "select 99");
+  sqlite3_finalize(st);
+  REQUIRE(
+      sqlite3_prepare_v2(db,
+                         "SELECT count(*), sum(b.prev_hash = a.hash) FROM events a JOIN events b"
+                         " ON b.session = a.session AND b.seq = a.seq + 1",
+                         -1, &st, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  CHECK(sqlite3_column_int(st, 0) == 149);  // the view shows each event's prev_hash
+  CHECK(sqlite3_column_int(st, 1) == 149);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  CHECK(VerifyJournal(dir.journal()).ok());
+}
+
+TEST_CASE("a schema 1 journal (one row per event) is upgraded and still verifies", "[journal]") {
+  TempDir dir;
+  std::string session = NewSessionId(), prev;
+  std::string sql =
+      "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "INSERT INTO meta VALUES('application','pqward'),('schema_version','1');"
+      "CREATE TABLE events(session TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,"
+      " started_at INTEGER NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL,"
+      " hash TEXT NOT NULL, PRIMARY KEY(session, seq)) WITHOUT ROWID;"
+      "CREATE TABLE sessions(session TEXT PRIMARY KEY, started_at INTEGER NOT NULL,"
+      " ended_at INTEGER, status TEXT, pid INTEGER, exe TEXT, argv TEXT, os_user TEXT,"
+      " client_host TEXT, server_host TEXT, server_port INTEGER, dbname TEXT, db_user TEXT,"
+      " application_name TEXT, pqward_version TEXT, actor TEXT);"
+      "INSERT INTO sessions(session, started_at) VALUES('" +
+      session + "', 0);";
+  for (int i = 0; i < 3; i++) {
+    Event ev = Query("old " + std::to_string(i));
+    ev.session = session;
+    ev.seq = i;
+    std::string body = CanonicalJson(ev);
+    std::string hash = ChainHash(prev, body);
+    sql += "INSERT INTO events VALUES('" + session + "'," + std::to_string(i) + ",'query',0,'" +
+           body + "','" + prev + "','" + hash + "');";
+    prev = hash;
+  }
+  Sql(dir.journal(), sql);
+  std::vector<Event> events = ReadAll(dir.journal());  // the reader upgrades it
+  REQUIRE(events.size() == 3);
+  CHECK(events[2].sql == "old 2");
+  CHECK(events[2].prev_hash == events[1].hash);
+  CHECK(VerifyJournal(dir.journal()).ok());
+  std::unique_ptr<Recorder> r;  // and a writer keeps using it
+  REQUIRE(Recorder::Open(Options{dir.journal(), 100, false}, &r).ok());
+  AppendN(r.get(), 2, "new ");
+  REQUIRE(r->Flush().ok());
+  CHECK(ReadAll(dir.journal()).size() == 5);
+  CHECK(VerifyJournal(dir.journal()).ok());
 }
 
 TEST_CASE("threads append concurrently without loss", "[journal]") {
@@ -190,9 +316,80 @@ TEST_CASE("unusable journals are refused with the path in the message", "[journa
   SECTION("a newer schema version") {
     REQUIRE(Recorder::Open(Options{dir.journal(), 100, false}, &r).ok());
     r.reset();
-    Sql(dir.journal(), "update meta set value = '2' where key = 'schema_version'");
+    Sql(dir.journal(), "update meta set value = '3' where key = 'schema_version'");
     auto st = Recorder::Open(Options{dir.journal(), 100, false}, &r);
     CHECK_FALSE(st.ok());
     CHECK(st.message().find("schema") != std::string::npos);
   }
+}
+
+TEST_CASE("a spool left by pqward 0.1.0 (no session field) is still recovered", "[journal]") {
+  TempDir dir;
+  {
+    std::unique_ptr<Recorder> r;  // creates the journal
+    REQUIRE(Recorder::Open(Options{dir.journal(), 100, false}, &r).ok());
+  }
+  std::string session = NewSessionId(), prev, text;
+  for (int i = 0; i < 2; i++) {
+    Event ev = Query("legacy " + std::to_string(i));
+    ev.session = session;
+    ev.seq = i;
+    std::string body = CanonicalJson(ev);
+    if (i > 0) body.insert(body.find(",\"sql\""), ",\"session\":\"" + session + "\"");
+    std::string hash = ChainHash(prev, body);
+    text += hash + "\t" + prev + "\t" + body + "\n";
+    prev = hash;
+  }
+  fs::create_directories(SpoolDir(dir.journal()));
+  std::ofstream(SpoolDir(dir.journal()) + "/1-old.spool") << text;
+  std::vector<Event> events = ReadAll(dir.journal());
+  REQUIRE(events.size() == 2);
+  CHECK(events[1].sql == "legacy 1");
+  CHECK(events[1].session == session);
+  CHECK(VerifyJournal(dir.journal()).ok());
+}
+
+TEST_CASE("a spool that cannot grow refuses the event and keeps the earlier ones", "[journal]") {
+  TempDir dir;
+  int pipefd[2];
+  REQUIRE(pipe(pipefd) == 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    signal(SIGXFSZ, SIG_IGN);  // the file size limit stands in for a full disk
+    struct rlimit limit = {3 << 20, 3 << 20};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    std::unique_ptr<Recorder> r;
+    if (!Recorder::Open(Options{dir.journal(), 100, false}, &r).ok()) _exit(2);
+    Chain chain{NewSessionId(), 0, ""};
+    std::string error;
+    int kept = 0;
+    for (; kept < 40; kept++) {
+      Event ev = Query(std::to_string(kept) + std::string(200000, 'x'));
+      pqward::Status s = r->Append(&chain, &ev);
+      if (!s.ok()) {
+        error = s.message();
+        break;
+      }
+    }
+    std::string report = std::to_string(kept) + " " + error;
+    if (write(pipefd[1], report.data(), report.size()) < 0) _exit(3);
+    kill(getpid(), SIGKILL);  // what was spooled must survive without a drain
+  }
+  close(pipefd[1]);
+  char buf[1024] = {};
+  ssize_t n = read(pipefd[0], buf, sizeof buf - 1);
+  close(pipefd[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  REQUIRE(n > 0);
+  std::string report(buf, static_cast<size_t>(n));
+  int kept = std::stoi(report);
+  INFO(report);
+  CHECK(kept > 0);
+  CHECK(kept < 40);
+  CHECK(report.find("spool") != std::string::npos);
+  CHECK(report.find("cannot grow") != std::string::npos);
+  std::vector<Event> events = ReadAll(dir.journal());
+  CHECK(static_cast<int>(events.size()) == kept);
+  CHECK(VerifyJournal(dir.journal()).ok());
 }
