@@ -128,7 +128,8 @@ def oltp(s):
     for clients in (1, 4):
         for mode in ("simple", "prepared"):
             results = {k: [] for k in variants}
-            for _ in range(PAIRS):
+            # One client is the latency case and the noisiest: more rounds.
+            for _ in range(PAIRS if clients > 1 else 2 * PAIRS - 1):
                 for name, env in variants.items():
                     results[name].append(pgbench_tps(env, clients, mode))
             base = statistics.median(t for t, _ in results["plain"])
@@ -231,6 +232,17 @@ def loadtime(s):
            extra <= {os.path.realpath(SHIM)})
 
 
+def detection(s):
+    """Content detection (all built-in detectors, text without matches), one
+    core: MB/s by value size (tests/bench/mask_throughput.cc)."""
+    out = subprocess.run([os.path.join(BUILD, "tests", "mask", "mask_throughput")],
+                         capture_output=True, text=True, check=True).stdout
+    for size, mbps in re.findall(r"values of\s+(\d+) bytes\s+(\d+) MB/s", out):
+        bulk = int(size) == 4096
+        report(f"content detection, {size}-byte values: MB/s per core", mbps,
+               ">= 300" if bulk else None, int(mbps) >= 300 if bulk else None)
+
+
 def recorder_alone(s):
     """The recorder without a database round trip per event: one process
     appends 200,000 events; the writer thread moves them into SQLite."""
@@ -330,7 +342,8 @@ def main():
                f"g * 1.5 AS amount, 'note number ' || g AS note FROM generate_series(1, {n}) g",
                db="bench")
         print(f"{'measure':<58} {'value':<24} {'target':<16} verdict")
-        for step in (loadtime, callgrind, oltp, large, journal, recorder_alone, connect):
+        for step in (loadtime, callgrind, oltp, large, detection, journal, recorder_alone,
+                     connect):
             if not ONLY or step.__name__ in ONLY:
                 step(s)
     finally:
