@@ -97,10 +97,6 @@ void AppendString(Buf* out, std::string_view s) {
     i = SkipPlain(s, i);
     if (i == s.size()) break;
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (kPlain[c]) {
-      ++i;
-      continue;
-    }
     if (c >= 0x80) {
       size_t n = Utf8Len(s, i);
       if (n > 0) {

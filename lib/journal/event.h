@@ -51,7 +51,7 @@ struct Event {
   int64_t started_at_us = 0;  // microseconds since the Unix epoch, UTC
   int64_t duration_us = 0;
   nlohmann::json extra;  // kind-specific details (an object; null until one is set)
-  // Set by Recorder::Append:
+  // Filled in by readers (the writer chains events without them):
   std::string prev_hash;  // hex SHA-256 of the previous event ("" for seq 0)
   std::string hash;       // hex SHA-256(prev_hash || CanonicalJson(event))
 };

@@ -25,10 +25,6 @@ Status SysError(const std::string& path, const char* what, int err) {
   return Status::Journal("journal spool " + path + ": " + what + ": " + strerror(err));
 }
 
-}  // namespace
-
-namespace {
-
 constexpr size_t kSpoolReserve = 1 << 20;  // first reservation; doubled as needed
 
 // Reserves and maps `capacity` bytes. False (errno set) if space cannot be

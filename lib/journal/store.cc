@@ -160,9 +160,7 @@ bool ParseRecordLine(std::string_view line, Record* out) {
   out->body_off = static_cast<size_t>(f.body.data() - line.data());
   if (f.session.empty()) {  // a pqward 0.1.0 line: rewrite it with its session
     if (ev.session.empty()) return false;
-    std::string_view rest = line.substr(65);
-    out->line.assign(line.substr(0, 65));
-    out->line.append(rest.substr(0, f.prev.size() + 1)).append(ev.session).push_back('\t');
+    out->line.assign(line.substr(0, out->body_off)).append(ev.session).push_back('\t');
     out->body_off = out->line.size();
     out->line.append(f.body).push_back('\n');
   }
@@ -207,14 +205,15 @@ Status Store::Exec(const char* sql) {
 
 // Switching a new file to WAL needs an exclusive lock, and SQLite returns
 // SQLITE_BUSY for it without calling the busy handler when several processes
-// open a new journal at once; so this waits like the busy handler does.
+// open a new journal at once; so this retries through that same handler.
 Status Store::ExecWhenFree(const char* sql) {
-  for (int waited = 0;; waited += 5) {
+  void* abort_wait = const_cast<std::atomic<bool>*>(abort_wait_);
+  for (int count = 0;; ++count) {
     int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
     bool busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
-    bool give_up = waited >= kBusyWaitMs || (abort_wait_ != nullptr && abort_wait_->load());
-    if (!busy || give_up) return rc == SQLITE_OK ? Status::OK() : Error(sql);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (!busy || BusyHandler(abort_wait, count) == 0) {
+      return rc == SQLITE_OK ? Status::OK() : Error(sql);
+    }
   }
 }
 
@@ -369,12 +368,9 @@ Status Store::Insert(const std::vector<Record>& batch) {
   std::vector<const Record*> order;
   order.reserve(batch.size());
   for (const Record& rec : batch) order.push_back(&rec);
-  bool one_session = std::all_of(batch.begin(), batch.end(), [&](const Record& r) {
-    return r.session() == batch[0].session();
-  });
-  if (!one_session) {
-    std::stable_sort(order.begin(), order.end(),
-                     [](const Record* a, const Record* b) { return a->session() < b->session(); });
+  auto by_session = [](const Record* a, const Record* b) { return a->session() < b->session(); };
+  if (!std::is_sorted(order.begin(), order.end(), by_session)) {
+    std::stable_sort(order.begin(), order.end(), by_session);
   }
   PQWARD_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   Status s;
@@ -395,7 +391,6 @@ Status Store::InsertSession(const Record* const* recs, size_t n) {
   int64_t stored = sqlite3_step(last_seq_) == SQLITE_ROW ? sqlite3_column_int64(last_seq_, 0) : -1;
   sqlite3_reset(last_seq_);
   std::string lines;
-  lines.reserve(kChunkBytes + 4096);
   int64_t first = -1, last = -1;
   size_t count = 0;
   for (size_t i = 0; i < n; ++i) {
