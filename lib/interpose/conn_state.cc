@@ -12,7 +12,31 @@ std::shared_mutex g_mu;
 // after static destructors.
 auto* g_states = new std::unordered_map<const PGconn*, std::unique_ptr<ConnState>>();
 
+constexpr size_t kKeepBytes = 1 << 16;  // a reused string keeps at most this much
+
+void ClearKeepingSmall(std::string* s) {
+  if (s->capacity() > kKeepBytes) {
+    std::string().swap(*s);
+  } else {
+    s->clear();
+  }
+}
+
 }  // namespace
+
+void Submission::Reset() {
+  sync_marker = false;
+  ClearKeepingSmall(&event.sql);  // a script of megabytes is not kept per slot
+  event.Clear();
+  t0_mono_us = 0;
+  terminals = 0;
+  in_progress = false;
+  copy_direction.clear();
+  copy_bytes = copy_rows = 0;
+  ClearKeepingSmall(&copy_partial);
+  prepare_name.clear();
+  mask = MaskState();
+}
 
 ConnState* FindState(const PGconn* conn) {
   if (conn == nullptr) return nullptr;

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
-#include <new>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -47,48 +46,41 @@ struct Submission {
   std::string copy_partial;  // COPY IN: bytes of an unfinished line
   std::string prepare_name;  // for prepare: name to bind on success
   MaskState mask;            // masking plan of the current result or COPY
+
+  // Back to a fresh Submission, keeping the memory of small strings.
+  void Reset();
 };
 
 // The statements a connection has sent and not seen the end of, oldest
-// first. Each lives in a slot of its own that is reused once it is finished,
-// so after warm-up queueing a statement allocates nothing and copies nothing
-// (emplace_back builds it in place), and a Submission& stays valid until that
+// first. Each lives in a slot of its own that is reset and reused once it is
+// finished, so after warm-up queueing a statement allocates next to nothing
+// (its strings keep their memory), and a Submission& stays valid until that
 // submission is popped.
 class SubmissionQueue {
  public:
   SubmissionQueue() = default;
   SubmissionQueue(const SubmissionQueue&) = delete;
   SubmissionQueue& operator=(const SubmissionQueue&) = delete;
-  ~SubmissionQueue() {
-    while (!empty()) pop_front();
-  }
 
   bool empty() const { return head_ == size_; }
-  Submission& front() { return *At(head_); }
-  Submission& back() { return *At(size_ - 1); }
+  Submission& front() { return *slots_[head_]; }
+  Submission& back() { return *slots_[size_ - 1]; }
 
-  // Queues the Submission make() returns, constructed in its slot.
-  template <typename Make>
-  Submission& emplace_back(Make&& make) {
-    if (size_ == slots_.size()) slots_.push_back(std::make_unique<Slot>());
-    Submission* sub = ::new (slots_[size_]->bytes) Submission(make());
-    ++size_;
-    return *sub;
+  // A fresh Submission, queued last.
+  Submission& push_back() {
+    if (size_ == slots_.size()) slots_.push_back(std::make_unique<Submission>());
+    return *slots_[size_++];
   }
   void pop_front() {
-    std::destroy_at(At(head_++));
+    slots_[head_++]->Reset();
     Compact();
   }
   void pop_back() {
-    std::destroy_at(At(--size_));
+    slots_[--size_]->Reset();
     Compact();
   }
 
  private:
-  struct Slot {
-    alignas(Submission) unsigned char bytes[sizeof(Submission)];
-  };
-  Submission* At(size_t i) { return std::launder(reinterpret_cast<Submission*>(slots_[i]->bytes)); }
   void Compact() {
     if (head_ == size_) {
       head_ = size_ = 0;
@@ -100,7 +92,7 @@ class SubmissionQueue {
     }
   }
 
-  std::vector<std::unique_ptr<Slot>> slots_;  // [head_, size_) hold live submissions
+  std::vector<std::unique_ptr<Submission>> slots_;  // [head_, size_) are queued
   size_t head_ = 0;
   size_t size_ = 0;
 };

@@ -35,6 +35,7 @@ Status Finish(ConnState* st, Submission* sub) {
   }
   Status status = AppendEvent(st, &ev);
   if (send_extra) ev.extra = std::move(*send_extra);
+  ev.started_at_us += ev.duration_us;  // a next result starts now
   ev.duration_us = 0;
   ev.columns.clear();
   ev.values.clear();
@@ -42,7 +43,6 @@ Status Finish(ConnState* st, Submission* sub) {
   ev.error.reset();
   ev.status.clear();
   ev.command_tag.clear();
-  ev.started_at_us = NowWallUs();
   sub->t0_mono_us = now;
   sub->terminals++;
   sub->in_progress = false;
@@ -92,12 +92,10 @@ void CaptureCopyLine(ConnState* st, Submission* sub, std::string_view line) {
 
 }  // namespace
 
-Submission NewSubmission(const char* kind, const char* api, const char* sql) {
-  Submission sub;
-  sub.event.kind = kind;
-  sub.event.api = api;
-  if (sql != nullptr) sub.event.sql = sql;
-  return sub;
+void SetStatement(Submission* sub, const char* kind, const char* api, const char* sql) {
+  sub->event.kind = kind;
+  sub->event.api = api;
+  if (sql != nullptr) sub->event.sql = sql;
 }
 
 Status BeforeBegin(ConnState* st) {
@@ -114,11 +112,11 @@ void StartClock(ConnState* st, Submission* sub) {
 
 void SendFailed(ConnState* st) {
   if (st->queue.empty()) return;
-  Submission sub = std::move(st->queue.back());
-  st->queue.pop_back();
+  Submission& sub = st->queue.back();
   sub.event.status = "PGRES_FATAL_ERROR";
   sub.event.error = journal::Error{"", ConnError(st->conn)};
   (void)Finish(st, &sub);
+  st->queue.pop_back();
 }
 
 // Withholds `res`: the program gets an error result naming `why` instead,
@@ -238,11 +236,7 @@ void OnCopyData(ConnState* st, const char* buf, int len, bool out) {
 }
 
 void OnPipelineSync(ConnState* st) {
-  st->queue.emplace_back([] {
-    Submission marker;
-    marker.sync_marker = true;
-    return marker;
-  });
+  st->queue.push_back().sync_marker = true;
 }
 
 void AbandonAll(ConnState* st) {

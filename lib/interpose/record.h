@@ -17,21 +17,24 @@
 
 namespace pqward::interpose {
 
-// A statement about to be sent; kind and api as in journal/event.h.
-Submission NewSubmission(const char* kind, const char* api, const char* sql);
+// Sets what every statement has (kind and api as in journal/event.h) on a
+// fresh Submission.
+void SetStatement(Submission* sub, const char* kind, const char* api, const char* sql);
 
-// Begin's two halves around building the submission in its queue slot.
+// Begin's two halves around filling the submission in its queue slot.
 Status BeforeBegin(ConnState* st);
 void StartClock(ConnState* st, Submission* sub);
 
-// Queues the Submission make() returns unless the connection is refused or
-// its journal is broken (then the returned error says why and nothing may be
-// sent). Outside pipeline mode any earlier statement still queued is
-// journaled as ABANDONED first.
-template <typename Make>
-Status Begin(ConnState* st, Make&& make) {
+// Queues a statement, filled in its slot by fill(Submission*), unless the
+// connection is refused or its journal is broken (then the returned error
+// says why and nothing may be sent). Outside pipeline mode any earlier
+// statement still queued is journaled as ABANDONED first.
+template <typename Fill>
+Status Begin(ConnState* st, Fill&& fill) {
   PQWARD_RETURN_IF_ERROR(BeforeBegin(st));
-  StartClock(st, &st->queue.emplace_back(std::forward<Make>(make)));
+  Submission& sub = st->queue.push_back();
+  fill(&sub);
+  StartClock(st, &sub);
   return Status::OK();
 }
 

@@ -34,15 +34,15 @@ Status Safely(Fn&& fn) {
   }
 }
 
-// A synchronous statement call (PQexec, PQprepare, PQfn...): queue the
-// submission make_sub() builds, run call(), record its result, unqueue. A
-// refusal or a journal failure gives the program an error result instead.
-template <typename MakeSub, typename Call>
-PGresult* SyncCall(PGconn* conn, MakeSub&& make_sub, Call&& call) {
+// A synchronous statement call (PQexec, PQprepare, PQfn...): queue a
+// submission filled by fill(st, sub), run call(), record its result, unqueue.
+// A refusal or a journal failure gives the program an error result instead.
+template <typename Fill, typename Call>
+PGresult* SyncCall(PGconn* conn, Fill&& fill, Call&& call) {
   CallScope scope;
   ConnState* st = scope.outer() ? FindState(conn) : nullptr;
   if (st == nullptr) return call();
-  Status begun = Safely([&] { return Begin(st, [&] { return make_sub(st); }); });
+  Status begun = Safely([&] { return Begin(st, [&](Submission* sub) { fill(st, sub); }); });
   if (!begun.ok()) return MakeErrorResult(st, begun);
   PGresult* res = call();
   PGresult* out = res;

@@ -17,15 +17,13 @@ const pqw_api& R() {
   return Real();
 }
 
-Submission WithParams(Submission sub, int n, const char* const* values, const int* lengths,
-                      const int* formats) {
-  sub.event.params = CaptureParams(n, values, lengths, formats);
-  return sub;
+void SetParams(Submission* sub, int n, const char* const* values, const int* lengths,
+               const int* formats) {
+  sub->event.params = CaptureParams(n, values, lengths, formats);
 }
 
-Submission Named(Submission sub, const char* name) {
-  sub.event.statement_name = name != nullptr ? name : "";
-  return sub;
+void SetName(Submission* sub, const char* name) {
+  sub->event.statement_name = name != nullptr ? name : "";
 }
 
 // The text a prepared statement was prepared with, if pqward saw it.
@@ -35,12 +33,12 @@ const char* PreparedText(ConnState* st, const char* name) {
 }
 
 // An asynchronous send: queue, send, and unqueue again if libpq refused it.
-template <typename MakeSub, typename Call>
-int SendCall(PGconn* conn, MakeSub&& make_sub, Call&& call) {
+template <typename Fill, typename Call>
+int SendCall(PGconn* conn, Fill&& fill, Call&& call) {
   CallScope scope;
   ConnState* st = scope.outer() ? FindState(conn) : nullptr;
   if (st == nullptr) return call();
-  Status begun = Safely([&] { return Begin(st, [&] { return make_sub(st); }); });
+  Status begun = Safely([&] { return Begin(st, [&](Submission* sub) { fill(st, sub); }); });
   if (!begun.ok()) {
     st->error_override = RefusalText(begun);
     return 0;
@@ -57,8 +55,14 @@ int SendCall(PGconn* conn, MakeSub&& make_sub, Call&& call) {
 
 PGresult* W_PQexec(PGconn* conn, const char* query) {
   return SyncCall(
-      conn, [&](ConnState*) { return NewSubmission("query", "PQexec", query); },
+      conn, [&](ConnState*, Submission* sub) { SetStatement(sub, "query", "PQexec", query); },
       [&] { return R().PQexec(conn, query); });
+}
+
+void FillQueryParams(Submission* sub, const char* api, const char* command, int n,
+                     const char* const* values, const int* lengths, const int* formats) {
+  SetStatement(sub, "query", api, command);
+  SetParams(sub, n, values, lengths, formats);
 }
 
 PGresult* W_PQexecParams(PGconn* conn, const char* command, int n, const Oid* types,
@@ -66,65 +70,70 @@ PGresult* W_PQexecParams(PGconn* conn, const char* command, int n, const Oid* ty
                          int result_format) {
   return SyncCall(
       conn,
-      [&](ConnState*) {
-        return WithParams(NewSubmission("query", "PQexecParams", command), n, values, lengths,
-                          formats);
+      [&](ConnState*, Submission* sub) {
+        FillQueryParams(sub, "PQexecParams", command, n, values, lengths, formats);
       },
       [&] {
         return R().PQexecParams(conn, command, n, types, values, lengths, formats, result_format);
       });
 }
 
-Submission PrepareSub(const char* api, const char* name, const char* query) {
-  Submission sub = Named(NewSubmission("prepare", api, query), name);
-  sub.prepare_name = name != nullptr ? name : "";
-  return sub;
+void FillPrepare(Submission* sub, const char* api, const char* name, const char* query) {
+  SetStatement(sub, "prepare", api, query);
+  SetName(sub, name);
+  sub->prepare_name = name != nullptr ? name : "";
 }
 
 PGresult* W_PQprepare(PGconn* conn, const char* name, const char* query, int n, const Oid* types) {
   return SyncCall(
-      conn, [&](ConnState*) { return PrepareSub("PQprepare", name, query); },
+      conn, [&](ConnState*, Submission* sub) { FillPrepare(sub, "PQprepare", name, query); },
       [&] { return R().PQprepare(conn, name, query, n, types); });
 }
 
-Submission ExecuteSub(ConnState* st, const char* api, const char* name, int n,
-                      const char* const* values, const int* lengths, const int* formats) {
-  return WithParams(Named(NewSubmission("execute", api, PreparedText(st, name)), name), n, values,
-                    lengths, formats);
+void FillExecute(ConnState* st, Submission* sub, const char* api, const char* name, int n,
+                 const char* const* values, const int* lengths, const int* formats) {
+  SetStatement(sub, "execute", api, PreparedText(st, name));
+  SetName(sub, name);
+  SetParams(sub, n, values, lengths, formats);
 }
 
 PGresult* W_PQexecPrepared(PGconn* conn, const char* name, int n, const char* const* values,
                            const int* lengths, const int* formats, int result_format) {
   return SyncCall(
       conn,
-      [&](ConnState* st) {
-        return ExecuteSub(st, "PQexecPrepared", name, n, values, lengths, formats);
+      [&](ConnState* st, Submission* sub) {
+        FillExecute(st, sub, "PQexecPrepared", name, n, values, lengths, formats);
       },
       [&] { return R().PQexecPrepared(conn, name, n, values, lengths, formats, result_format); });
 }
 
-Submission DescribeSub(ConnState* st, const char* api, const char* name, bool portal) {
-  Submission sub =
-      Named(NewSubmission("describe", api, portal ? nullptr : PreparedText(st, name)), name);
-  sub.event.extra["target"] = portal ? "portal" : "statement";
-  return sub;
+void FillDescribe(ConnState* st, Submission* sub, const char* api, const char* name, bool portal) {
+  SetStatement(sub, "describe", api, portal ? nullptr : PreparedText(st, name));
+  SetName(sub, name);
+  sub->event.extra["target"] = portal ? "portal" : "statement";
 }
 
 PGresult* W_PQdescribePrepared(PGconn* conn, const char* name) {
   return SyncCall(
-      conn, [&](ConnState* st) { return DescribeSub(st, "PQdescribePrepared", name, false); },
+      conn,
+      [&](ConnState* st, Submission* sub) {
+        FillDescribe(st, sub, "PQdescribePrepared", name, false);
+      },
       [&] { return R().PQdescribePrepared(conn, name); });
 }
 
 PGresult* W_PQdescribePortal(PGconn* conn, const char* name) {
   return SyncCall(
-      conn, [&](ConnState* st) { return DescribeSub(st, "PQdescribePortal", name, true); },
+      conn,
+      [&](ConnState* st, Submission* sub) {
+        FillDescribe(st, sub, "PQdescribePortal", name, true);
+      },
       [&] { return R().PQdescribePortal(conn, name); });
 }
 
 int W_PQsendQuery(PGconn* conn, const char* query) {
   return SendCall(
-      conn, [&](ConnState*) { return NewSubmission("query", "PQsendQuery", query); },
+      conn, [&](ConnState*, Submission* sub) { SetStatement(sub, "query", "PQsendQuery", query); },
       [&] { return R().PQsendQuery(conn, query); });
 }
 
@@ -133,9 +142,8 @@ int W_PQsendQueryParams(PGconn* conn, const char* command, int n, const Oid* typ
                         int result_format) {
   return SendCall(
       conn,
-      [&](ConnState*) {
-        return WithParams(NewSubmission("query", "PQsendQueryParams", command), n, values, lengths,
-                          formats);
+      [&](ConnState*, Submission* sub) {
+        FillQueryParams(sub, "PQsendQueryParams", command, n, values, lengths, formats);
       },
       [&] {
         return R().PQsendQueryParams(conn, command, n, types, values, lengths, formats,
@@ -145,7 +153,7 @@ int W_PQsendQueryParams(PGconn* conn, const char* command, int n, const Oid* typ
 
 int W_PQsendPrepare(PGconn* conn, const char* name, const char* query, int n, const Oid* types) {
   return SendCall(
-      conn, [&](ConnState*) { return PrepareSub("PQsendPrepare", name, query); },
+      conn, [&](ConnState*, Submission* sub) { FillPrepare(sub, "PQsendPrepare", name, query); },
       [&] { return R().PQsendPrepare(conn, name, query, n, types); });
 }
 
@@ -153,8 +161,8 @@ int W_PQsendQueryPrepared(PGconn* conn, const char* name, int n, const char* con
                           const int* lengths, const int* formats, int result_format) {
   return SendCall(
       conn,
-      [&](ConnState* st) {
-        return ExecuteSub(st, "PQsendQueryPrepared", name, n, values, lengths, formats);
+      [&](ConnState* st, Submission* sub) {
+        FillExecute(st, sub, "PQsendQueryPrepared", name, n, values, lengths, formats);
       },
       [&] {
         return R().PQsendQueryPrepared(conn, name, n, values, lengths, formats, result_format);
@@ -163,13 +171,19 @@ int W_PQsendQueryPrepared(PGconn* conn, const char* name, int n, const char* con
 
 int W_PQsendDescribePrepared(PGconn* conn, const char* name) {
   return SendCall(
-      conn, [&](ConnState* st) { return DescribeSub(st, "PQsendDescribePrepared", name, false); },
+      conn,
+      [&](ConnState* st, Submission* sub) {
+        FillDescribe(st, sub, "PQsendDescribePrepared", name, false);
+      },
       [&] { return R().PQsendDescribePrepared(conn, name); });
 }
 
 int W_PQsendDescribePortal(PGconn* conn, const char* name) {
   return SendCall(
-      conn, [&](ConnState* st) { return DescribeSub(st, "PQsendDescribePortal", name, true); },
+      conn,
+      [&](ConnState* st, Submission* sub) {
+        FillDescribe(st, sub, "PQsendDescribePortal", name, true);
+      },
       [&] { return R().PQsendDescribePortal(conn, name); });
 }
 
@@ -216,7 +230,10 @@ int W_PQsetClientEncoding(PGconn* conn, const char* encoding) {
   std::string sql = std::string("SET client_encoding TO '") + (encoding ? encoding : "") + "'";
   int rc = -1;
   PGresult* res = SyncCall(
-      conn, [&](ConnState*) { return NewSubmission("query", "PQsetClientEncoding", sql.c_str()); },
+      conn,
+      [&](ConnState*, Submission* sub) {
+        SetStatement(sub, "query", "PQsetClientEncoding", sql.c_str());
+      },
       [&]() -> PGresult* {
         rc = R().PQsetClientEncoding(conn, encoding);
         return R().PQmakeEmptyPGresult(conn, rc == 0 ? PGRES_COMMAND_OK : PGRES_FATAL_ERROR);

@@ -185,11 +185,10 @@ PGresult* W_PQfn(PGconn* conn, int fnid, int* result_buf, int* result_len, int r
   }
   return SyncCall(
       conn,
-      [&](ConnState*) {
-        Submission sub = NewSubmission("fastpath", "PQfn", nullptr);
-        sub.event.extra["fnid"] = fnid;
-        sub.event.extra["nargs"] = nargs;
-        return sub;
+      [&](ConnState*, Submission* sub) {
+        SetStatement(sub, "fastpath", "PQfn", nullptr);
+        sub->event.extra["fnid"] = fnid;
+        sub->event.extra["nargs"] = nargs;
       },
       [&] { return R().PQfn(conn, fnid, result_buf, result_len, result_is_int, args, nargs); });
 }

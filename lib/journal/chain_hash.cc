@@ -1,14 +1,14 @@
-// SHA-256 through OpenSSL EVP (the digest is fetched once) and random ids.
+// SHA-256 through OpenSSL's SHA256_* functions, and random ids.
+#define OPENSSL_SUPPRESS_DEPRECATED  // SHA256_*: see ChainHashTo
 #include "journal/chain_hash.h"
 
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <sys/random.h>
 
 #include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <memory>
 #include <random>
 
 #include "journal/recorder.h"
@@ -16,14 +16,6 @@
 namespace pqward::journal {
 
 namespace {
-
-const EVP_MD* Sha256() {
-  static const EVP_MD* md = [] {
-    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    return fetched != nullptr ? fetched : EVP_sha256();
-  }();
-  return md;
-}
 
 // Two hex digits per byte from one table lookup (this runs for every event).
 constexpr std::array<char, 512> kHexPairs = [] {
@@ -48,17 +40,16 @@ void ToHex(const unsigned char* p, size_t n, std::string* out) {
 }  // namespace
 
 bool ChainHashTo(std::string_view prev_hash, std::string_view body, char* out) {
-  // One context per thread, reused: OpenSSL 3 then re-initialises the digest
-  // in place instead of allocating a provider context per event.
-  thread_local std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(),
-                                                                      EVP_MD_CTX_free);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx.get(), Sha256(), nullptr) == 1 &&
-            EVP_DigestUpdate(ctx.get(), prev_hash.data(), prev_hash.size()) == 1 &&
-            EVP_DigestUpdate(ctx.get(), body.data(), body.size()) == 1 &&
-            EVP_DigestFinal_ex(ctx.get(), md, &len) == 1 && len == 32;
-  if (ok) ToHex(md, len, out);
+  // The SHA256_* functions are deprecated in OpenSSL 3 in favour of EVP, but
+  // they run the same code (SHA-NI where the CPU has it) without EVP's
+  // provider context, which OpenSSL 3.0 frees and allocates again at every
+  // EVP_DigestInit_ex: two allocations per event on the statement's path.
+  SHA256_CTX ctx;
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  bool ok = SHA256_Init(&ctx) == 1 &&
+            SHA256_Update(&ctx, prev_hash.data(), prev_hash.size()) == 1 &&
+            SHA256_Update(&ctx, body.data(), body.size()) == 1 && SHA256_Final(md, &ctx) == 1;
+  if (ok) ToHex(md, sizeof md, out);
   return ok;
 }
 

@@ -8,7 +8,7 @@
 
 namespace pqward::journal {
 
-// Lowercase hex SHA-256 of a || b (OpenSSL EVP). Returns "" only if OpenSSL fails.
+// Lowercase hex SHA-256 of a || b (OpenSSL). Returns "" only if OpenSSL fails.
 std::string ChainHash(std::string_view prev_hash, std::string_view body);
 
 // The same, written as 64 hex digits to out[0..63]; false if OpenSSL fails.

@@ -227,6 +227,21 @@ void AppendField(Buf* out, std::string_view key, int64_t v) {
 // SELECT should cost one short object. api, kind, seq and started_at are
 // always written; session only in a session's first event (seq 0), which
 // every later event is chained to.
+void Event::Clear() {
+  for (std::string* s :
+       {&session, &kind, &api, &sql, &statement_name, &status, &command_tag, &prev_hash, &hash}) {
+    s->clear();
+  }
+  seq = 0;
+  params.reset();
+  rows.reset();
+  columns.clear();
+  values.clear();
+  error.reset();
+  started_at_us = duration_us = 0;
+  extra = nullptr;
+}
+
 std::string CanonicalJson(const Event& ev) {
   std::string out;
   AppendCanonicalJson(ev, &out);

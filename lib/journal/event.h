@@ -54,6 +54,10 @@ struct Event {
   // Filled in by readers (the writer chains events without them):
   std::string prev_hash;  // hex SHA-256 of the previous event ("" for seq 0)
   std::string hash;       // hex SHA-256(prev_hash || CanonicalJson(event))
+
+  // Every field back to its default, keeping the strings' memory (the
+  // recording side reuses one Event per queued statement).
+  void Clear();
 };
 
 // Deterministic JSON of every field above except prev_hash and hash: keys

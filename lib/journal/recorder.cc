@@ -47,7 +47,7 @@ struct Core {
   std::mutex mu;                        // guards everything below except db_mu/store
   std::condition_variable work_cv;      // wakes the writer
   std::condition_variable done_cv;      // wakes Flush/exit waiters after each attempt
-  std::vector<Record> queue;            // spooled, not yet taken by the writer
+  Batch queue;                          // spooled, not yet taken by the writer
   uint64_t appended = 0;                // records spooled by this Core
   uint64_t committed = 0;               // records known to be in SQLite
   uint64_t failures = 0;                // failed writer attempts so far
@@ -131,7 +131,7 @@ void WarnOnce(Core* c, const Status& s) {
 }
 
 // One attempt to store `batch`. Runs without c->mu, holding db_mu.
-Status WriteBatch(Core* c, const std::vector<Record>& batch) {
+Status WriteBatch(Core* c, const Batch& batch) {
   std::lock_guard<std::mutex> db(c->db_mu);
   if (!c->store) {
     PQWARD_RETURN_IF_ERROR(Store::Open(c->path, Store::Mode::kWrite, &c->store, &c->abort_wait));
@@ -143,7 +143,7 @@ void WriterLoop(Core* c) {
   // Background work: the events are durable in the spool already, so the
   // writer yields the CPU to the program's own threads (Linux: per thread).
   setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kWriterNice);
-  std::vector<Record> batch;  // taken from the queue, not yet committed
+  Batch batch;  // taken from the queue, not yet committed
   milliseconds delay = kBatchInterval;
   std::unique_lock<std::mutex> lk(c->mu);
   for (;;) {
@@ -156,9 +156,9 @@ void WriterLoop(Core* c) {
     }
     c->flush_requested = false;
     if (batch.empty()) {
-      batch.swap(c->queue);
+      batch.swap(c->queue);  // the appenders get this batch's memory back
     } else {
-      std::move(c->queue.begin(), c->queue.end(), std::back_inserter(batch));
+      batch.AddAll(c->queue);
       c->queue.clear();
     }
     if (batch.empty()) {
@@ -219,7 +219,7 @@ void ForkChild() {
   for (RecorderImpl* r : GetRegistry()->recorders) {
     Core* old = r->core_.load();
     CloseSpool(&old->spool);
-    std::vector<Record>().swap(old->queue);
+    Batch().swap(old->queue);
     r->core_ = new Core(old->path);  // `old` is leaked: its mutexes are held
   }
   GetRegistry()->mu.unlock();
@@ -261,15 +261,17 @@ Status RecorderImpl::Append(Chain* chain, Event* ev) {
   if (chain->session.empty()) return Status::Internal("journal: chain without a session id");
   ev->seq = chain->next_seq;
   if (ev->seq == 0) ev->session = chain->session;  // only the first event names it
-  Record rec;
-  if (!MakeRecord(*chain, *ev, &rec)) return Status::Internal("journal: SHA-256 failed (OpenSSL)");
+  // Encoded and hashed outside the lock, in this thread's own buffer.
+  thread_local std::string line;
+  Batch::Entry e;
+  if (!MakeRecord(*chain, *ev, &line, &e)) return Status::Internal("journal: SHA-256 failed");
   Core* c = core_.load();
   {
     std::lock_guard<std::mutex> lk(c->mu);
     if (c->spool.fd < 0) PQWARD_RETURN_IF_ERROR(CreateSpool(SpoolDir(c->path), &c->spool));
-    PQWARD_RETURN_IF_ERROR(WriteSpool(&c->spool, rec.line));
-    chain->prev_hash.assign(rec.line, 0, 64);  // spooled: the chain moves on
-    c->queue.push_back(std::move(rec));
+    PQWARD_RETURN_IF_ERROR(WriteSpool(&c->spool, line));
+    chain->prev_hash.assign(line, 0, 64);  // spooled: the chain moves on
+    c->queue.Add(line, e);
     ++c->appended;
     if (c->writer == nullptr) StartWriter(c);
     if (c->queue.size() == kBatchEvents) c->work_cv.notify_one();

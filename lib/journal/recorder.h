@@ -1,6 +1,6 @@
 // Recorder: the process-wide writer of one journal. Append() makes an event
-// durable before it returns by writing it to this process's spool file (one
-// write(2), O_APPEND; it survives SIGKILL of the process) and queues it; a
+// durable before it returns by copying it into this process's spool file (a
+// shared mapping, spool.h; it survives SIGKILL of the process) and queues it; a
 // background writer thread moves queued events into SQLite in batched
 // transactions and then truncates the spool. Spools of dead processes are
 // drained by the next Recorder or reader that opens the journal. Fork-aware:

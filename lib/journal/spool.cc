@@ -101,14 +101,21 @@ Status CreateSpool(const std::string& dir, SpoolFile* out) {
   return Status::Journal("journal spool " + dir + ": cannot create a spool file");
 }
 
+// A mapped spool's records end at a zero byte: each append writes one after
+// its line. Older lines may follow it (a reset keeps the pages, so that the
+// next appends need no page faults); a recoverer stops at the zero, and a
+// stale line it might still read after a torn append is one the journal
+// already has, which storing skips.
 Status WriteSpool(SpoolFile* spool, std::string_view line) {
   if (!spool->mapped) return AppendWithWrite(spool, line);
-  if (spool->size + line.size() > spool->capacity &&
-      !Reserve(spool, std::max({2 * spool->capacity, spool->size + line.size(), kSpoolReserve}))) {
+  size_t need = spool->size + line.size() + 1;
+  if (need > spool->capacity &&
+      !Reserve(spool, std::max({2 * spool->capacity, need, kSpoolReserve}))) {
     return SysError(spool->path, "cannot grow", errno);
   }
   std::memcpy(spool->map + spool->size, line.data(), line.size());
   spool->size += line.size();
+  spool->map[spool->size] = '\0';
   return Status::OK();
 }
 
@@ -118,19 +125,10 @@ void ResetSpool(SpoolFile* spool) {
     if (ftruncate(spool->fd, 0) == 0) spool->size = 0;
     return;
   }
-  // A recoverer reads up to the first zero byte: zero the records, giving
-  // their blocks back, then reserve the space again so that no later copy
-  // into the map can meet a full disk (that would be SIGBUS, not an error).
-  if (fallocate(spool->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
-                static_cast<off_t>(spool->size)) != 0) {
-    std::memset(spool->map, 0, spool->size);
-  }
+  // The space stays reserved and mapped: no later copy into the map can
+  // meet a full disk (that would be SIGBUS, not an error).
+  spool->map[0] = '\0';
   spool->size = 0;
-  if (posix_fallocate(spool->fd, 0, static_cast<off_t>(spool->capacity)) != 0) {
-    munmap(spool->map, spool->capacity);  // the next append reserves again, or says why not
-    spool->map = nullptr;
-    spool->capacity = 0;
-  }
 }
 
 void CloseSpool(SpoolFile* spool) {
@@ -141,7 +139,7 @@ void CloseSpool(SpoolFile* spool) {
   spool->fd = -1;
 }
 
-Status ReadSpool(int fd, const std::string& path, std::vector<Record>* out) {
+Status ReadSpool(int fd, const std::string& path, Batch* out) {
   std::string data;
   char buf[65536];
   off_t off = 0;
@@ -157,11 +155,8 @@ Status ReadSpool(int fd, const std::string& path, std::vector<Record>* out) {
   size_t pos = 0;
   while (pos < data.size()) {
     size_t nl = data.find('\n', pos);
-    if (nl == std::string::npos) break;  // torn last record
-    Record rec;
-    if (ParseRecordLine(std::string_view(data).substr(pos, nl - pos), &rec)) {
-      out->push_back(std::move(rec));
-    }
+    if (nl == std::string::npos) break;                                        // torn last record
+    (void)ParseRecordLine(std::string_view(data).substr(pos, nl - pos), out);  // bad: skipped
     pos = nl + 1;
   }
   return Status::OK();
@@ -190,7 +185,7 @@ Status RecoverSpoolsInto(Store* store, const std::string& journal_path) {
       close(fd);  // alive, or already drained by another recoverer
       continue;
     }
-    std::vector<Record> recs;
+    Batch recs;
     Status s = ReadSpool(fd, path, &recs);
     if (s.ok() && !recs.empty()) s = store->Insert(recs);
     if (s.ok()) {

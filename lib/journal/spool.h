@@ -45,7 +45,7 @@ void CloseSpool(SpoolFile* spool);
 
 // Reads every complete, intact record of an open spool (torn lines skipped;
 // reading stops at the zeros after the last record of a mapped spool).
-Status ReadSpool(int fd, const std::string& path, std::vector<Record>* out);
+Status ReadSpool(int fd, const std::string& path, Batch* out);
 
 // Drains every orphaned spool of the journal into `store`, then unlinks it.
 Status RecoverSpoolsInto(Store* store, const std::string& journal_path);

@@ -117,19 +117,43 @@ void BindJson(sqlite3_stmt* st, int i, const nlohmann::json* j) {
 
 }  // namespace
 
-bool MakeRecord(const Chain& chain, const Event& ev, Record* r) {
-  r->line.clear();
-  r->line.reserve(66 + chain.prev_hash.size() + chain.session.size() + 256 + ev.sql.size());
-  r->line.append(64, '0').push_back('\t');
-  r->line.append(chain.prev_hash).push_back('\t');
-  r->line.append(chain.session).push_back('\t');
-  r->body_off = r->line.size();
-  AppendCanonicalJson(ev, &r->line);
-  if (!ChainHashTo(chain.prev_hash, r->body_incomplete(), r->line.data())) return false;
-  r->line.push_back('\n');
-  r->session_len = chain.session.size();
-  r->seq = ev.seq;
-  r->kind = ev.kind;
+Derive DeriveOf(std::string_view kind) {
+  if (kind == "session_start") return Derive::kStart;
+  if (kind == "session_end") return Derive::kEnd;
+  if (kind == "connect_failed") return Derive::kFailed;
+  return Derive::kNone;
+}
+
+void Batch::Add(std::string_view line, Entry e) {
+  e.off = bytes_.size();
+  e.len = line.size();
+  bytes_.append(line);
+  entries_.push_back(e);
+}
+
+void Batch::AddAll(const Batch& other) {
+  size_t base = bytes_.size();
+  bytes_.append(other.bytes_);
+  for (Entry e : other.entries_) {
+    e.off += base;
+    entries_.push_back(e);
+  }
+}
+
+bool MakeRecord(const Chain& chain, const Event& ev, std::string* line, Batch::Entry* e) {
+  line->clear();
+  line->append(64, '0').push_back('\t');
+  line->append(chain.prev_hash).push_back('\t');
+  line->append(chain.session).push_back('\t');
+  e->body_off = line->size();
+  AppendCanonicalJson(ev, line);
+  std::string_view body = std::string_view(*line).substr(e->body_off);
+  if (!ChainHashTo(chain.prev_hash, body, line->data())) return false;
+  line->push_back('\n');
+  e->len = line->size();
+  e->session_len = chain.session.size();
+  e->seq = ev.seq;
+  e->derive = DeriveOf(ev.kind);
   return true;
 }
 
@@ -150,23 +174,30 @@ bool SplitLine(std::string_view line, LineFields* out) {
   return !out->body.empty() && out->body[0] == '{';
 }
 
-bool ParseRecordLine(std::string_view line, Record* out) {
+bool ParseRecordLine(std::string_view line, Batch* out) {
   LineFields f;
   if (!SplitLine(line, &f)) return false;
   if (ChainHash(f.prev, f.body) != f.hash) return false;
   Event ev;
   if (!ParseCanonicalJson(f.body, &ev)) return false;
-  out->line.assign(line).push_back('\n');
-  out->body_off = static_cast<size_t>(f.body.data() - line.data());
+  Batch::Entry e;
+  e.seq = ev.seq;
+  e.derive = DeriveOf(ev.kind);
+  std::string rewritten;
   if (f.session.empty()) {  // a pqward 0.1.0 line: rewrite it with its session
     if (ev.session.empty()) return false;
-    out->line.assign(line.substr(0, out->body_off)).append(ev.session).push_back('\t');
-    out->body_off = out->line.size();
-    out->line.append(f.body).push_back('\n');
+    rewritten.assign(line.substr(0, static_cast<size_t>(f.body.data() - line.data())));
+    rewritten.append(ev.session).push_back('\t');
+    e.body_off = rewritten.size();
+    rewritten.append(f.body).push_back('\n');
+    e.session_len = ev.session.size();
+    out->Add(rewritten, e);
+    return true;
   }
-  out->session_len = f.session.empty() ? ev.session.size() : f.session.size();
-  out->seq = ev.seq;
-  out->kind = std::move(ev.kind);
+  e.body_off = static_cast<size_t>(f.body.data() - line.data());
+  e.session_len = f.session.size();
+  rewritten.assign(line).push_back('\n');
+  out->Add(rewritten, e);
   return true;
 }
 
@@ -362,21 +393,23 @@ Status Store::PrepareInserts() {
   return Prepare("UPDATE sessions SET ended_at=?2,status=?3 WHERE session=?1", &end_session_);
 }
 
-Status Store::Insert(const std::vector<Record>& batch) {
+Status Store::Insert(const Batch& batch) {
   PQWARD_RETURN_IF_ERROR(PrepareInserts());
   // Each session's records in seq order (the spool's order), sessions apart.
-  std::vector<const Record*> order;
+  std::vector<const Batch::Entry*> order;
   order.reserve(batch.size());
-  for (const Record& rec : batch) order.push_back(&rec);
-  auto by_session = [](const Record* a, const Record* b) { return a->session() < b->session(); };
+  for (const Batch::Entry& e : batch.entries()) order.push_back(&e);
+  auto by_session = [&](const Batch::Entry* a, const Batch::Entry* b) {
+    return batch.session(*a) < batch.session(*b);
+  };
   if (!std::is_sorted(order.begin(), order.end(), by_session)) {
     std::stable_sort(order.begin(), order.end(), by_session);
   }
   PQWARD_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   Status s;
   for (size_t i = 0, j = 0; s.ok() && i < order.size(); i = j) {
-    while (j < order.size() && order[j]->session() == order[i]->session()) ++j;
-    s = InsertSession(order.data() + i, j - i);
+    while (j < order.size() && batch.session(*order[j]) == batch.session(*order[i])) ++j;
+    s = InsertSession(batch, order.data() + i, j - i);
   }
   if (s.ok()) s = Exec("COMMIT");
   if (!s.ok()) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -386,27 +419,29 @@ Status Store::Insert(const std::vector<Record>& batch) {
 // Appends one session's records as chunks. Records the journal already has
 // (a spool drained again after a crash) are skipped, which makes it
 // idempotent: a session's chunks always hold seq 0..last_seq.
-Status Store::InsertSession(const Record* const* recs, size_t n) {
-  BindStatic(last_seq_, 1, recs[0]->session());
+Status Store::InsertSession(const Batch& batch, const Batch::Entry* const* recs, size_t n) {
+  std::string_view session = batch.session(*recs[0]);
+  BindStatic(last_seq_, 1, session);
   int64_t stored = sqlite3_step(last_seq_) == SQLITE_ROW ? sqlite3_column_int64(last_seq_, 0) : -1;
   sqlite3_reset(last_seq_);
   std::string lines;
   int64_t first = -1, last = -1;
   size_t count = 0;
   for (size_t i = 0; i < n; ++i) {
-    const Record& rec = *recs[i];
+    const Batch::Entry& rec = *recs[i];
     if (rec.seq <= stored) continue;
     if (count == kChunkEvents || lines.size() >= kChunkBytes) {
-      PQWARD_RETURN_IF_ERROR(InsertChunk(rec.session(), first, last, lines));
+      PQWARD_RETURN_IF_ERROR(InsertChunk(session, first, last, lines));
       lines.clear();
       count = 0;
     }
     if (count++ == 0) first = rec.seq;
     last = rec.seq;
-    lines.append(rec.line, 0, 64).append("\t\t\t").append(rec.body()).push_back('\n');
-    PQWARD_RETURN_IF_ERROR(DeriveSession(rec));
+    lines.append(batch.line(rec).substr(0, 64)).append("\t\t\t").append(batch.body(rec));
+    lines.push_back('\n');
+    PQWARD_RETURN_IF_ERROR(DeriveSession(batch, rec));
   }
-  return count > 0 ? InsertChunk(recs[0]->session(), first, last, lines) : Status::OK();
+  return count > 0 ? InsertChunk(session, first, last, lines) : Status::OK();
 }
 
 Status Store::InsertChunk(std::string_view session, int64_t first, int64_t last,
@@ -424,22 +459,21 @@ Status Store::InsertChunk(std::string_view session, int64_t first, int64_t last,
 
 // Adds the sessions row at a session's first event; copies session_start's
 // extra into it, or the end time and status of session_end / connect_failed.
-Status Store::DeriveSession(const Record& rec) {
-  bool derived =
-      rec.kind == "session_start" || rec.kind == "session_end" || rec.kind == "connect_failed";
-  if (rec.seq != 0 && !derived) return Status::OK();
+Status Store::DeriveSession(const Batch& batch, const Batch::Entry& rec) {
+  if (rec.seq != 0 && rec.derive == Derive::kNone) return Status::OK();
   Event ev;
-  if (!ParseCanonicalJson(rec.body(), &ev)) return Status::OK();  // hashed, so stored as is
+  if (!ParseCanonicalJson(batch.body(rec), &ev)) return Status::OK();  // hashed, so stored as is
+  std::string_view session = batch.session(rec);
   if (rec.seq == 0) {
-    BindStatic(insert_session_, 1, rec.session());
+    BindStatic(insert_session_, 1, session);
     sqlite3_bind_int64(insert_session_, 2, ev.started_at_us);
     int rc = sqlite3_step(insert_session_);
     sqlite3_reset(insert_session_);
     if (rc != SQLITE_DONE) return Error("insert session");
   }
-  if (!derived) return Status::OK();
+  if (rec.derive == Derive::kNone) return Status::OK();
   sqlite3_stmt* st;
-  if (rec.kind == "session_start") {
+  if (rec.derive == Derive::kStart) {
     st = start_session_;
     sqlite3_bind_int64(st, 2, ev.started_at_us);
     int i = 3;
@@ -454,13 +488,12 @@ Status Store::DeriveSession(const Record& rec) {
   } else {
     st = end_session_;
     sqlite3_bind_int64(st, 2, ev.started_at_us + ev.duration_us);
-    std::string status = !ev.status.empty()          ? ev.status
-                         : rec.kind == "session_end" ? "ended"
-                                                     : rec.kind;
-    if (rec.kind == "connect_failed") status = "connect_failed";
+    std::string status = rec.derive == Derive::kFailed ? "connect_failed"
+                         : !ev.status.empty()          ? ev.status
+                                                       : "ended";
     BindText(st, 3, status);
   }
-  BindText(st, 1, rec.session());
+  BindText(st, 1, session);
   int rc = sqlite3_step(st);
   sqlite3_clear_bindings(st);
   sqlite3_reset(st);

@@ -21,25 +21,54 @@ namespace pqward::journal {
 
 inline constexpr int kSchemaVersion = 2;
 
-// One chained event as spooled and stored. `line` is its spool line,
-// "<hash>\t<prev_hash>\t<session>\t<canonical json>\n" (pqward 0.1.0 wrote
-// no session field; such lines are rewritten when read back).
-struct Record {
-  std::string line;
-  size_t body_off = 0;     // offset of the canonical json in `line`
-  size_t session_len = 0;  // the session field ends just before the body
-  int64_t seq = 0;
-  std::string kind;
+// What storing a record adds to the sessions table besides its first row.
+enum class Derive : uint8_t { kNone, kStart, kEnd, kFailed };
+Derive DeriveOf(std::string_view kind);  // session_start, session_end, connect_failed
 
-  std::string_view session() const {
-    return std::string_view(line).substr(body_off - session_len - 1, session_len);
+// Chained events as spooled and stored: their spool lines back to back in one
+// buffer, "<hash>\t<prev_hash>\t<session>\t<canonical json>\n" each (pqward
+// 0.1.0 wrote no session field; such lines are rewritten when read back).
+// Cleared batches keep their memory, so the recorder allocates nothing per
+// event once warm, and no record is freed by a thread other than its writer.
+class Batch {
+ public:
+  struct Entry {
+    size_t off = 0;          // where the line starts in the batch
+    size_t len = 0;          // with its '\n'
+    size_t body_off = 0;     // canonical json, from the line's start
+    size_t session_len = 0;  // the session field ends just before the body
+    int64_t seq = 0;
+    Derive derive = Derive::kNone;
+  };
+
+  // Appends `line` (with its '\n'); `e`'s offsets are relative to the line.
+  void Add(std::string_view line, Entry e);
+  void AddAll(const Batch& other);
+  void clear() {
+    bytes_.clear();
+    entries_.clear();
   }
-  std::string_view body() const {
-    return std::string_view(line).substr(body_off, line.size() - body_off - 1);
+  void swap(Batch& other) {
+    bytes_.swap(other.bytes_);
+    entries_.swap(other.entries_);
   }
-  std::string_view body_incomplete() const {  // while `line` has no '\n' yet
-    return std::string_view(line).substr(body_off);
+  bool empty() const { return entries_.empty(); }
+  size_t size() const { return entries_.size(); }
+  const std::vector<Entry>& entries() const { return entries_; }
+
+  std::string_view line(const Entry& e) const {
+    return std::string_view(bytes_).substr(e.off, e.len);
   }
+  std::string_view session(const Entry& e) const {
+    return line(e).substr(e.body_off - e.session_len - 1, e.session_len);
+  }
+  std::string_view body(const Entry& e) const {
+    return line(e).substr(e.body_off, e.len - e.body_off - 1);
+  }
+
+ private:
+  std::string bytes_;
+  std::vector<Entry> entries_;
 };
 
 // The fields of a spool line (without its '\n'). `session` is empty in lines
@@ -48,16 +77,17 @@ struct LineFields {
   std::string_view hash, prev, session, body;
 };
 
-// Encodes event `ev` (its seq set) as the next event of `chain` into *r,
-// hashing it in place. False if OpenSSL's SHA-256 failed.
-bool MakeRecord(const Chain& chain, const Event& ev, Record* r);
+// Encodes event `ev` (its seq set) as the next event of `chain`: its spool
+// line into *line (replaced; its '\n' included) and where its parts are into
+// *e, hashing it in place. False if SHA-256 failed.
+bool MakeRecord(const Chain& chain, const Event& ev, std::string* line, Batch::Entry* e);
 
 // Splits a spool line (without its '\n'); false if it does not have the shape.
 bool SplitLine(std::string_view line, LineFields* out);
 
-// Parses one spool line (without its '\n'); false if it is torn or does not
-// hash to its own hash.
-bool ParseRecordLine(std::string_view line, Record* out);
+// Parses one spool line (without its '\n') and adds it to *out; false if it
+// is torn or does not hash to its own hash.
+bool ParseRecordLine(std::string_view line, Batch* out);
 
 class Store {
  public:
@@ -73,7 +103,7 @@ class Store {
 
   // Appends the records that are not stored yet (as chunks) and derives the
   // sessions table, in one transaction. On error nothing is written.
-  Status Insert(const std::vector<Record>& batch);
+  Status Insert(const Batch& batch);
 
   sqlite3* db() const { return db_; }
   const std::string& path() const { return path_; }
@@ -88,9 +118,9 @@ class Store {
   Status ExecWhenFree(const char* sql);  // Exec, waiting out SQLITE_BUSY
   Status Prepare(const char* sql, sqlite3_stmt** stmt);
   Status PrepareInserts();
-  Status InsertSession(const Record* const* recs, size_t n);
+  Status InsertSession(const Batch& batch, const Batch::Entry* const* recs, size_t n);
   Status InsertChunk(std::string_view session, int64_t first, int64_t last, std::string_view lines);
-  Status DeriveSession(const Record& rec);
+  Status DeriveSession(const Batch& batch, const Batch::Entry& rec);
 
   sqlite3* db_ = nullptr;                          // the connection
   std::string path_;                               // journal file, for messages

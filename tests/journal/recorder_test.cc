@@ -298,6 +298,56 @@ TEST_CASE("a killed process's spool is recovered by the next reader", "[journal]
   CHECK(fs::is_empty(dir.path / "journal.db.spool"));
 }
 
+// The one spool file of a dead process in `dir`.
+fs::path OnlySpool(const TempDir& dir) {
+  std::vector<fs::path> spools;
+  for (const auto& e : fs::directory_iterator(dir.path / "journal.db.spool")) {
+    spools.push_back(e.path());
+  }
+  REQUIRE(spools.size() == 1);
+  return spools[0];
+}
+
+TEST_CASE("a spool reused after a drain gives back only what the journal lacks", "[journal]") {
+  TempDir dir;
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::unique_ptr<Recorder> r;
+    if (!Recorder::Open(Options{dir.journal(), 100, false}, &r).ok()) _exit(2);
+    Chain chain{NewSessionId(), 0, ""};
+    for (int i = 0; i < 40; i++) {  // stored, then the spool is reused from its start
+      Event ev = Query("before " + std::to_string(i));
+      if (!r->Append(&chain, &ev).ok()) _exit(3);
+    }
+    if (!r->Flush().ok()) _exit(4);
+    for (int i = 0; i < 2; i++) {
+      Event ev = Query("after " + std::to_string(i));
+      if (!r->Append(&chain, &ev).ok()) _exit(5);
+    }
+    kill(getpid(), SIGKILL);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  REQUIRE(WIFSIGNALED(status));
+  fs::path spool = OnlySpool(dir);
+  SECTION("the new records end at their zero byte") {}
+  SECTION("an append torn over the zero byte exposes older lines, which are skipped") {
+    std::fstream f(spool, std::ios::in | std::ios::out | std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    size_t zero = bytes.find('\0');
+    REQUIRE(zero != std::string::npos);
+    REQUIRE(bytes.find("before 3", zero) != std::string::npos);  // stale lines follow
+    f.seekp(static_cast<std::streamoff>(zero));
+    f.put('x');
+  }
+  std::vector<Event> events = ReadAll(dir.journal());
+  REQUIRE(events.size() == 42);
+  for (size_t i = 0; i < events.size(); i++) CHECK(events[i].seq == static_cast<int64_t>(i));
+  CHECK(events[40].sql == "after 0");
+  CHECK(events[41].sql == "after 1");
+  CHECK(VerifyJournal(dir.journal()).ok());
+}
+
 TEST_CASE("unusable journals are refused with the path in the message", "[journal]") {
   TempDir dir;
   std::unique_ptr<Recorder> r;
