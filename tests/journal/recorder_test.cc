@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "journal/chain_hash.h"
@@ -278,20 +279,30 @@ TEST_CASE("a forked child journals its own events, never its parent's twice", "[
                       [](const Event& e) { return e.sql == "child"; }) == 1);
 }
 
-TEST_CASE("a killed process's spool is recovered by the next reader", "[journal]") {
-  TempDir dir;
+// Runs work(recorder, chain) in a child process that is then killed with
+// SIGKILL (no flush, no exit handlers). work returns false on a failure.
+void RecordThenDie(const TempDir& dir, const std::function<bool(Recorder*, Chain*)>& work) {
   pid_t pid = fork();
   if (pid == 0) {
     std::unique_ptr<Recorder> r;
     if (!Recorder::Open(Options{dir.journal(), 100, false}, &r).ok()) _exit(2);
     Chain chain{NewSessionId(), 0, ""};
-    Event ev = Query("last words");
-    if (!r->Append(&chain, &ev).ok()) _exit(3);
-    kill(getpid(), SIGKILL);  // no flush, no exit handlers
+    if (!work(r.get(), &chain)) _exit(3);
+    kill(getpid(), SIGKILL);
   }
   int status = 0;
   waitpid(pid, &status, 0);
   REQUIRE(WIFSIGNALED(status));
+}
+
+bool AppendQuery(Recorder* r, Chain* chain, const std::string& sql) {
+  Event ev = Query(sql);
+  return r->Append(chain, &ev).ok();
+}
+
+TEST_CASE("a killed process's spool is recovered by the next reader", "[journal]") {
+  TempDir dir;
+  RecordThenDie(dir, [](Recorder* r, Chain* chain) { return AppendQuery(r, chain, "last words"); });
   std::vector<Event> events = ReadAll(dir.journal());
   REQUIRE(events.size() == 1);
   CHECK(events[0].sql == "last words");
@@ -310,25 +321,12 @@ fs::path OnlySpool(const TempDir& dir) {
 
 TEST_CASE("a spool reused after a drain gives back only what the journal lacks", "[journal]") {
   TempDir dir;
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::unique_ptr<Recorder> r;
-    if (!Recorder::Open(Options{dir.journal(), 100, false}, &r).ok()) _exit(2);
-    Chain chain{NewSessionId(), 0, ""};
+  RecordThenDie(dir, [](Recorder* r, Chain* chain) {
     for (int i = 0; i < 40; i++) {  // stored, then the spool is reused from its start
-      Event ev = Query("before " + std::to_string(i));
-      if (!r->Append(&chain, &ev).ok()) _exit(3);
+      if (!AppendQuery(r, chain, "before " + std::to_string(i))) return false;
     }
-    if (!r->Flush().ok()) _exit(4);
-    for (int i = 0; i < 2; i++) {
-      Event ev = Query("after " + std::to_string(i));
-      if (!r->Append(&chain, &ev).ok()) _exit(5);
-    }
-    kill(getpid(), SIGKILL);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  REQUIRE(WIFSIGNALED(status));
+    return r->Flush().ok() && AppendQuery(r, chain, "after 0") && AppendQuery(r, chain, "after 1");
+  });
   fs::path spool = OnlySpool(dir);
   SECTION("the new records end at their zero byte") {}
   SECTION("an append torn over the zero byte exposes older lines, which are skipped") {
