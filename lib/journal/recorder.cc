@@ -36,6 +36,7 @@ constexpr size_t kBatchEvents = 4096;        // ...or this many queued events
 constexpr milliseconds kMaxBackoff{2000};    // retry delay cap after a SQLite error
 constexpr milliseconds kFlushWait{10000};    // Flush gives up after this
 constexpr milliseconds kExitWait{3000};      // exit leaves the spool after this
+constexpr size_t kSpoolMax = 32 << 20;       // appends wait for an emptied spool past this
 constexpr int kWriterNice = 10;              // the writer thread's nice value
 
 // The state of one recorder in one process. A forked child abandons (leaks)
@@ -51,6 +52,7 @@ struct Core {
   uint64_t appended = 0;                // records spooled by this Core
   uint64_t committed = 0;               // records known to be in SQLite
   uint64_t failures = 0;                // failed writer attempts so far
+  bool failing = false;                 // the writer's last attempt failed
   bool flush_requested = false;         // drain now, do not wait for the period
   bool quit = false;                    // the writer ends once drained (or failing)
   bool warned = false;                  // the one stderr warning was printed
@@ -168,6 +170,7 @@ void WriterLoop(Core* c) {
     lk.unlock();
     Status s = WriteBatch(c, batch);
     lk.lock();
+    c->failing = !s.ok();
     if (s.ok()) {
       c->committed += batch.size();
       batch.clear();
@@ -255,6 +258,22 @@ Status CheckSpoolDir(const std::string& path) {
   return Status::OK();
 }
 
+// Under a steady stream of events the writer never finds the queue empty
+// after a commit, so the spool would only grow (by megabytes a second). Past
+// kSpoolMax (with the `next` bytes to append) an append first waits, typically for one batch
+// commit, until the writer has stored everything and emptied the spool. Not while the writer is
+// failing: then the spool grows, as it must to keep the events. Called with
+// c->mu held.
+void WaitForEmptySpool(Core* c, std::unique_lock<std::mutex>& lk, size_t next) {
+  const auto deadline = Clock::now() + kFlushWait;
+  while (c->spool.size + next >= kSpoolMax && c->writer != nullptr && !c->failing &&
+         Clock::now() < deadline) {
+    c->flush_requested = true;
+    c->work_cv.notify_one();
+    c->done_cv.wait_until(lk, deadline);
+  }
+}
+
 }  // namespace
 
 Status RecorderImpl::Append(Chain* chain, Event* ev) {
@@ -267,8 +286,9 @@ Status RecorderImpl::Append(Chain* chain, Event* ev) {
   if (!MakeRecord(*chain, *ev, &line, &e)) return Status::Internal("journal: SHA-256 failed");
   Core* c = core_.load();
   {
-    std::lock_guard<std::mutex> lk(c->mu);
+    std::unique_lock<std::mutex> lk(c->mu);
     if (c->spool.fd < 0) PQWARD_RETURN_IF_ERROR(CreateSpool(SpoolDir(c->path), &c->spool));
+    WaitForEmptySpool(c, lk, line.size());
     PQWARD_RETURN_IF_ERROR(WriteSpool(&c->spool, line));
     chain->prev_hash.assign(line, 0, 64);  // spooled: the chain moves on
     c->queue.Add(line, e);

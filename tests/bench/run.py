@@ -131,10 +131,13 @@ def oltp(s):
             # speed drifts by more than the effect measured, so it gets many
             # short rounds, and each ratio is taken within its own round.
             rounds, seconds = (PAIRS, SECONDS) if clients > 1 else (5 * PAIRS, 2)
+            # Every other round runs the variants in reverse order, so that
+            # none always follows the same one (a run pays for some of the
+            # previous run's after-effects, such as its journal's writeback).
             results = {k: [] for k in variants}
-            for _ in range(rounds):
-                for name, env in variants.items():
-                    results[name].append(pgbench_tps(env, clients, mode, seconds))
+            for i in range(rounds):
+                for name in (list(variants) if i % 2 == 0 else list(reversed(variants))):
+                    results[name].append(pgbench_tps(variants[name], clients, mode, seconds))
             plain = [t for t, _ in results["plain"]]
             for name in ("pqward", "pqward+mask", "pgbouncer"):
                 ratio = statistics.median(t / p for (t, _), p in zip(results[name], plain))

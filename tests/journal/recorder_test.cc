@@ -346,6 +346,22 @@ TEST_CASE("a spool reused after a drain gives back only what the journal lacks",
   CHECK(VerifyJournal(dir.journal()).ok());
 }
 
+TEST_CASE("a steady stream of events keeps the spool bounded", "[journal]") {
+  TempDir dir;
+  std::unique_ptr<Recorder> r;
+  REQUIRE(Recorder::Open(Options{dir.journal(), 100, false}, &r).ok());
+  Chain chain = AppendN(r.get(), 150000, std::string(300, 'x'));  // ~70 MB of records
+  uintmax_t largest = 0;
+  for (const auto& e : fs::directory_iterator(dir.path / "journal.db.spool")) {
+    largest = std::max(largest, fs::file_size(e.path()));
+  }
+  CHECK(largest <= (32u << 20));
+  REQUIRE(r->Flush().ok());
+  r.reset();
+  CHECK(StoredLines(dir.journal()).size() == 150000);
+  CHECK(chain.next_seq == 150000);
+}
+
 TEST_CASE("unusable journals are refused with the path in the message", "[journal]") {
   TempDir dir;
   std::unique_ptr<Recorder> r;
