@@ -8,19 +8,19 @@
 #include "config/config.h"
 #include "identity/http.h"
 #include "identity/identity.h"
+#include "temp_dir.h"
 
 using namespace pqward::identity;
 
 namespace {
 
 std::string SecretFile(int mode) {
-  char tmpl[] = "/tmp/pqward-provtest-XXXXXX";
-  int fd = mkstemp(tmpl);
-  REQUIRE(fd >= 0);
-  close(fd);
-  std::ofstream(tmpl) << "secret";
-  chmod(tmpl, static_cast<mode_t>(mode));
-  return tmpl;
+  std::string dir = testutil::NewTempDir();
+  REQUIRE(!dir.empty());
+  std::string path = dir + "/secret";
+  std::ofstream(path) << "secret";
+  chmod(path.c_str(), static_cast<mode_t>(mode));
+  return path;
 }
 
 pqward::Status Make(const std::string& text, std::unique_ptr<Provider>* out) {

@@ -9,15 +9,16 @@
 
 #include "identity/oidc/token_cache.h"
 #include "identity/secret_file.h"
+#include "temp_dir.h"
 
 using namespace pqward::identity;
 
 namespace {
 
 std::string TempDir() {
-  char tmpl[] = "/tmp/pqward-idtest-XXXXXX";
-  REQUIRE(mkdtemp(tmpl) != nullptr);
-  return tmpl;
+  std::string dir = testutil::NewTempDir();
+  REQUIRE(!dir.empty());
+  return dir;
 }
 
 int Mode(const std::string& path) {

@@ -13,6 +13,7 @@
 
 #include "config/config.h"
 #include "mask/masker.h"
+#include "temp_dir.h"
 
 namespace masktest {
 
@@ -22,9 +23,9 @@ using pqward::mask::Masker;
 
 // A file in a fresh temporary directory with `content` and `mode`.
 inline std::string TempFile(const std::string& content, mode_t mode) {
-  char dir[] = "/tmp/pqward-mask-XXXXXX";
-  REQUIRE(mkdtemp(dir) != nullptr);
-  std::string path = std::string(dir) + "/mask.key";
+  std::string dir = testutil::NewTempDir();
+  REQUIRE(!dir.empty());
+  std::string path = dir + "/mask.key";
   std::ofstream(path) << content;
   REQUIRE(chmod(path.c_str(), mode) == 0);
   return path;
