@@ -24,18 +24,29 @@ void ClearKeepingSmall(std::string* s) {
 
 }  // namespace
 
+void Submission::ClearResult() {
+  event.duration_us = 0;
+  event.columns.clear();
+  event.values.clear();
+  event.rows.reset();
+  event.error.reset();
+  event.status.clear();
+  event.command_tag.clear();
+  in_progress = false;
+  copy_direction.clear();
+  copy_bytes = copy_rows = 0;
+  ClearKeepingSmall(&copy_partial);
+  mask = MaskState();
+}
+
 void Submission::Reset() {
+  ClearResult();
   sync_marker = false;
   ClearKeepingSmall(&event.sql);  // a script of megabytes is not kept per slot
   event.Clear();
   t0_mono_us = 0;
   terminals = 0;
-  in_progress = false;
-  copy_direction.clear();
-  copy_bytes = copy_rows = 0;
-  ClearKeepingSmall(&copy_partial);
   prepare_name.clear();
-  mask = MaskState();
 }
 
 ConnState* FindState(const PGconn* conn) {

@@ -47,6 +47,8 @@ struct Submission {
   std::string prepare_name;  // for prepare: name to bind on success
   MaskState mask;            // masking plan of the current result or COPY
 
+  // Back to no result seen yet, for the statement's next result.
+  void ClearResult();
   // Back to a fresh Submission, keeping the memory of small strings.
   void Reset();
 };

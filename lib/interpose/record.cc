@@ -36,20 +36,9 @@ Status Finish(ConnState* st, Submission* sub) {
   Status status = AppendEvent(st, &ev);
   if (send_extra) ev.extra = std::move(*send_extra);
   ev.started_at_us += ev.duration_us;  // a next result starts now
-  ev.duration_us = 0;
-  ev.columns.clear();
-  ev.values.clear();
-  ev.rows.reset();
-  ev.error.reset();
-  ev.status.clear();
-  ev.command_tag.clear();
+  sub->ClearResult();
   sub->t0_mono_us = now;
   sub->terminals++;
-  sub->in_progress = false;
-  sub->copy_direction.clear();
-  sub->copy_bytes = sub->copy_rows = 0;
-  sub->copy_partial.clear();
-  sub->mask = MaskState();
   return status;
 }
 

@@ -222,11 +222,6 @@ void AppendField(Buf* out, std::string_view key, int64_t v) {
 
 }  // namespace
 
-// Fields at their default (empty string, 0, null, empty list or object) are
-// left out: every byte here is hashed, spooled and stored, so a one-row
-// SELECT should cost one short object. api, kind, seq and started_at are
-// always written; session only in a session's first event (seq 0), which
-// every later event is chained to.
 void Event::Clear() {
   for (std::string* s :
        {&session, &kind, &api, &sql, &statement_name, &status, &command_tag, &prev_hash, &hash}) {
@@ -242,6 +237,11 @@ void Event::Clear() {
   extra = nullptr;
 }
 
+// Fields at their default (empty string, 0, null, empty list or object) are
+// left out: every byte here is hashed, spooled and stored, so a one-row
+// SELECT should cost one short object. api, kind, seq and started_at are
+// always written; session only in a session's first event (seq 0), which
+// every later event is chained to.
 std::string CanonicalJson(const Event& ev) {
   std::string out;
   AppendCanonicalJson(ev, &out);

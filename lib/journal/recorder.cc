@@ -259,11 +259,11 @@ Status CheckSpoolDir(const std::string& path) {
 }
 
 // Under a steady stream of events the writer never finds the queue empty
-// after a commit, so the spool would only grow (by megabytes a second). Past
-// kSpoolMax (with the `next` bytes to append) an append first waits, typically for one batch
-// commit, until the writer has stored everything and emptied the spool. Not while the writer is
-// failing: then the spool grows, as it must to keep the events. Called with
-// c->mu held.
+// after a commit, so the spool would only grow (by megabytes a second). An
+// append that would take it past kSpoolMax (`next` is the bytes to append)
+// first waits, typically for one batch commit, until the writer has stored
+// everything and emptied the spool. Not while the writer is failing: then the
+// spool grows, as it must to keep the events. Called with c->mu held.
 void WaitForEmptySpool(Core* c, std::unique_lock<std::mutex>& lk, size_t next) {
   const auto deadline = Clock::now() + kFlushWait;
   while (c->spool.size + next >= kSpoolMax && c->writer != nullptr && !c->failing &&

@@ -2,7 +2,7 @@
 // durable before it returns by copying it into this process's spool file (a
 // shared mapping, spool.h; it survives SIGKILL of the process) and queues it; a
 // background writer thread moves queued events into SQLite in batched
-// transactions and then truncates the spool. Spools of dead processes are
+// transactions and then empties the spool. Spools of dead processes are
 // drained by the next Recorder or reader that opens the journal. Fork-aware:
 // a child never touches its parent's SQLite handle, spool or thread.
 #pragma once

@@ -1,7 +1,8 @@
-// Spool files: one per writing process, one record per line, written with a
-// single O_APPEND write(2) so that a record is either whole or a torn last
-// line; drained into SQLite by their owner, or by the next opener once the
-// owner is dead (its flock is gone).
+// Spool files: one per writing process, one record per line, copied into a
+// shared map (or, where space cannot be reserved, written with one O_APPEND
+// write(2)) so that a record is either whole or a torn last line; drained
+// into SQLite by their owner, or by the next opener once the owner is dead
+// (its flock is gone).
 #include "journal/spool.h"
 
 #include <dirent.h>
@@ -151,7 +152,7 @@ Status ReadSpool(int fd, const std::string& path, Batch* out) {
     data.append(buf, static_cast<size_t>(n));
     off += n;
   }
-  data.resize(std::min(data.size(), data.find('\0')));  // a mapped spool's zeros
+  data.resize(std::min(data.size(), data.find('\0')));  // a mapped spool's end
   size_t pos = 0;
   while (pos < data.size()) {
     size_t nl = data.find('\n', pos);

@@ -44,7 +44,7 @@ void ResetSpool(SpoolFile* spool);
 void CloseSpool(SpoolFile* spool);
 
 // Reads every complete, intact record of an open spool (torn lines skipped;
-// reading stops at the zeros after the last record of a mapped spool).
+// reading stops at the zero byte after the last record of a mapped spool).
 Status ReadSpool(int fd, const std::string& path, Batch* out);
 
 // Drains every orphaned spool of the journal into `store`, then unlinks it.

@@ -189,14 +189,14 @@ bool ParseRecordLine(std::string_view line, Batch* out) {
     rewritten.assign(line.substr(0, static_cast<size_t>(f.body.data() - line.data())));
     rewritten.append(ev.session).push_back('\t');
     e.body_off = rewritten.size();
-    rewritten.append(f.body).push_back('\n');
+    rewritten.append(f.body);
     e.session_len = ev.session.size();
-    out->Add(rewritten, e);
-    return true;
+  } else {
+    rewritten.assign(line);
+    e.body_off = static_cast<size_t>(f.body.data() - line.data());
+    e.session_len = f.session.size();
   }
-  e.body_off = static_cast<size_t>(f.body.data() - line.data());
-  e.session_len = f.session.size();
-  rewritten.assign(line).push_back('\n');
+  rewritten.push_back('\n');
   out->Add(rewritten, e);
   return true;
 }
