@@ -1,6 +1,7 @@
 // The PGconn -> ConnState registry.
 #include "interpose/conn_state.h"
 
+#include <atomic>
 #include <shared_mutex>
 
 namespace pqward::interpose {
@@ -13,6 +14,18 @@ std::shared_mutex g_mu;
 auto* g_states = new std::unordered_map<const PGconn*, std::unique_ptr<ConnState>>();
 
 constexpr size_t kKeepBytes = 1 << 16;  // a reused string keeps at most this much
+
+// Each thread's last lookup. A program mostly calls libpq on one connection
+// after another, several times per statement, so a hit skips the registry's
+// lock and hash. Attach and Detach bump the generation, which makes every
+// thread's cached answer (a state, or none) stale.
+std::atomic<uint64_t> g_generation{0};
+struct LastLookup {
+  const PGconn* conn = nullptr;
+  ConnState* state = nullptr;
+  uint64_t generation = ~uint64_t{0};
+};
+thread_local LastLookup t_last;
 
 void ClearKeepingSmall(std::string* s) {
   if (s->capacity() > kKeepBytes) {
@@ -51,9 +64,13 @@ void Submission::Reset() {
 
 ConnState* FindState(const PGconn* conn) {
   if (conn == nullptr) return nullptr;
+  LastLookup& last = t_last;
+  uint64_t generation = g_generation.load(std::memory_order_acquire);
+  if (last.conn == conn && last.generation == generation) return last.state;
   std::shared_lock lock(g_mu);
   auto it = g_states->find(conn);
-  return it == g_states->end() ? nullptr : it->second.get();
+  last = {conn, it == g_states->end() ? nullptr : it->second.get(), generation};
+  return last.state;
 }
 
 ConnState* AttachState(PGconn* conn) {
@@ -62,6 +79,7 @@ ConnState* AttachState(PGconn* conn) {
   if (!slot) {
     slot = std::make_unique<ConnState>();
     slot->conn = conn;
+    g_generation.fetch_add(1, std::memory_order_release);
   }
   return slot.get();
 }
@@ -71,6 +89,7 @@ void DetachState(const PGconn* conn) {
   std::unique_lock lock(g_mu);
   auto it = g_states->find(conn);
   if (it == g_states->end()) return;
+  g_generation.fetch_add(1, std::memory_order_release);
   victim = std::move(it->second);
   g_states->erase(it);
 }

@@ -96,7 +96,7 @@ ConnState* AttachNew(PGconn* conn, journal::Recorder* recorder, const char* api)
   st->connect_api = api;
   st->capture_rows = config.journal.capture_rows;
   st->fail_open = config.journal.fail_open;
-  st->chain = journal::Chain{journal::NewSessionId(), 0, ""};
+  st->chain = journal::Chain{journal::NewSessionId(), 0};
   return st;
 }
 
@@ -116,7 +116,7 @@ void RecordConnectFailed(ConnState* st) {
   ev.status = "CONNECTION_BAD";
   ev.error = journal::Error{"", ConnError(st->conn)};
   (void)AppendEvent(st, &ev);
-  st->chain = journal::Chain{journal::NewSessionId(), 0, ""};  // a retry is a new session
+  st->chain = journal::Chain{journal::NewSessionId(), 0};  // a retry is a new session
 }
 
 void CloseSession(ConnState* st) {

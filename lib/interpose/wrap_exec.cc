@@ -32,24 +32,28 @@ const char* PreparedText(ConnState* st, const char* name) {
   return it == st->prepared.end() ? nullptr : it->second.c_str();
 }
 
-// An asynchronous send: queue, send, and unqueue again if libpq refused it.
+// An asynchronous send: queue, send, fill, and unqueue again if libpq refused
+// it. The statement is filled in (its text copied, its parameters captured)
+// after it was sent, while the server works on it: off its round trip. A
+// failure to fill refuses the connection from then on.
 template <typename Fill, typename Call>
 int SendCall(PGconn* conn, Fill&& fill, Call&& call) {
   CallScope scope;
   ConnState* st = scope.outer() ? FindState(conn) : nullptr;
   if (st == nullptr) return call();
-  Status begun = Safely([&] { return Begin(st, [&](Submission* sub) { fill(st, sub); }); });
+  Submission* sub = nullptr;
+  Status begun = Safely([&] { return Begin(st, [&](Submission* s) { sub = s; }); });
   if (!begun.ok()) {
     st->error_override = RefusalText(begun);
     return 0;
   }
   int ok = call();
-  if (!ok) {
-    (void)Safely([&] {
-      SendFailed(st);
-      return Status::OK();
-    });
-  }
+  Status filled = Safely([&] {
+    fill(st, sub);
+    if (!ok) SendFailed(st);
+    return Status::OK();
+  });
+  if (!filled.ok()) RefuseConn(st, filled);
   return ok;
 }
 

@@ -61,6 +61,7 @@ struct Core {
   std::thread* writer = nullptr;        // started by the first Append; never destroyed in a child
   std::mutex db_mu;                     // held while the writer is inside SQLite
   std::unique_ptr<Store> store;         // opened lazily by the writer; closed at fork
+  ChainTips tips;                       // the writer's chain state, under db_mu
   std::atomic<bool> abort_wait{false};  // makes SQLite busy waits give up (fork)
 };
 
@@ -132,13 +133,15 @@ void WarnOnce(Core* c, const Status& s) {
   fputs(msg.c_str(), stderr);
 }
 
-// One attempt to store `batch`. Runs without c->mu, holding db_mu.
-Status WriteBatch(Core* c, const Batch& batch) {
+// One attempt to chain and store `batch` (entries sealed by an earlier,
+// failed attempt stay sealed). Runs without c->mu, holding db_mu.
+Status WriteBatch(Core* c, Batch* batch) {
   std::lock_guard<std::mutex> db(c->db_mu);
   if (!c->store) {
     PQWARD_RETURN_IF_ERROR(Store::Open(c->path, Store::Mode::kWrite, &c->store, &c->abort_wait));
   }
-  return c->store->Insert(batch);
+  PQWARD_RETURN_IF_ERROR(c->store->Seal(batch, &c->tips));
+  return c->store->Insert(*batch);
 }
 
 void WriterLoop(Core* c) {
@@ -168,7 +171,7 @@ void WriterLoop(Core* c) {
       continue;
     }
     lk.unlock();
-    Status s = WriteBatch(c, batch);
+    Status s = WriteBatch(c, &batch);
     lk.lock();
     c->failing = !s.ok();
     if (s.ok()) {
@@ -280,17 +283,16 @@ Status RecorderImpl::Append(Chain* chain, Event* ev) {
   if (chain->session.empty()) return Status::Internal("journal: chain without a session id");
   ev->seq = chain->next_seq;
   if (ev->seq == 0) ev->session = chain->session;  // only the first event names it
-  // Encoded and hashed outside the lock, in this thread's own buffer.
+  // Encoded outside the lock, in this thread's own buffer; the writer hashes.
   thread_local std::string line;
   Batch::Entry e;
-  if (!MakeRecord(*chain, *ev, &line, &e)) return Status::Internal("journal: SHA-256 failed");
+  MakeRecord(*chain, *ev, &line, &e);
   Core* c = core_.load();
   {
     std::unique_lock<std::mutex> lk(c->mu);
     if (c->spool.fd < 0) PQWARD_RETURN_IF_ERROR(CreateSpool(SpoolDir(c->path), &c->spool));
     WaitForEmptySpool(c, lk, line.size());
     PQWARD_RETURN_IF_ERROR(WriteSpool(&c->spool, line));
-    chain->prev_hash.assign(line, 0, 64);  // spooled: the chain moves on
     c->queue.Add(line, e);
     ++c->appended;
     if (c->writer == nullptr) StartWriter(c);

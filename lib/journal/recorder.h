@@ -1,8 +1,8 @@
 // Recorder: the process-wide writer of one journal. Append() makes an event
 // durable before it returns by copying it into this process's spool file (a
 // shared mapping, spool.h; it survives SIGKILL of the process) and queues it; a
-// background writer thread moves queued events into SQLite in batched
-// transactions and then empties the spool. Spools of dead processes are
+// background writer thread hash-chains queued events, moves them into SQLite
+// in batched transactions and then empties the spool. Spools of dead processes are
 // drained by the next Recorder or reader that opens the journal. Fork-aware:
 // a child never touches its parent's SQLite handle, spool or thread.
 #pragma once
@@ -18,12 +18,12 @@
 
 namespace pqward::journal {
 
-// Per-session hash-chain state. Owned by the caller (one per connection);
-// not thread-safe on its own, like the PGconn it belongs to.
+// Per-session sequence state. Owned by the caller (one per connection);
+// not thread-safe on its own, like the PGconn it belongs to. The hashes that
+// chain a session's events are the writer's business (Store::Seal).
 struct Chain {
   std::string session;  // 32 hex digits, from NewSessionId()
   int64_t next_seq = 0;
-  std::string prev_hash;  // "" before the first event
 };
 
 std::string NewSessionId();  // 128 random bits as 32 hex digits
@@ -42,9 +42,9 @@ class Recorder {
   static Status Open(const Options& opts, std::unique_ptr<Recorder>* out);
 
   // Sets ev->seq (and ev->session for a session's first event) from `chain`,
-  // spools the event chained to the previous one and advances the chain. On
-  // error the chain is unchanged and nothing is spooled.
-  // Thread-safe.
+  // spools the event and advances the chain; the writer hash-chains it to the
+  // session's previous event before storing it. On error the chain is
+  // unchanged and nothing is spooled. Thread-safe.
   virtual Status Append(Chain* chain, Event* ev) = 0;
 
   // Moves everything queued so far into SQLite before returning.

@@ -1,6 +1,6 @@
 // Spool files: one per writing process, one record per line, copied into a
 // shared map (or, where space cannot be reserved, written with one O_APPEND
-// write(2)) so that a record is either whole or a torn last line; drained
+// write(2)) so that a record is either whole or never read; drained
 // into SQLite by their owner, or by the next opener once the owner is dead
 // (its flock is gone).
 #include "journal/spool.h"
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -56,7 +57,7 @@ Status AppendWithWrite(SpoolFile* spool, std::string_view line) {
   }
   int err = n < 0 ? errno : ENOSPC;
   if (n > 0 && ftruncate(spool->fd, static_cast<off_t>(spool->size)) != 0) {
-    // Cannot cut the torn line off: readers skip it (its hash does not check).
+    // Cannot cut the torn line off: readers skip it (its body does not parse).
   }
   return SysError(spool->path, "write", err);
 }
@@ -102,21 +103,25 @@ Status CreateSpool(const std::string& dir, SpoolFile* out) {
   return Status::Journal("journal spool " + dir + ": cannot create a spool file");
 }
 
-// A mapped spool's records end at a zero byte: each append writes one after
-// its line. Older lines may follow it (a reset keeps the pages, so that the
-// next appends need no page faults); a recoverer stops at the zero, and a
-// stale line it might still read after a torn append is one the journal
-// already has, which storing skips.
+// A mapped spool's records end at a zero byte, and older lines may follow it
+// (a reset keeps the pages, so that the next appends need no page faults). An
+// append writes its line but the first byte, then a zero byte after it, and
+// its first byte last, over the zero that ended the records: a recoverer stops
+// at the first zero, so a record the process was killed in the middle of
+// writing is never read, whole or torn, and neither is anything after it.
 Status WriteSpool(SpoolFile* spool, std::string_view line) {
   if (!spool->mapped) return AppendWithWrite(spool, line);
+  if (line.empty()) return Status::OK();
   size_t need = spool->size + line.size() + 1;
   if (need > spool->capacity &&
       !Reserve(spool, std::max({2 * spool->capacity, need, kSpoolReserve}))) {
     return SysError(spool->path, "cannot grow", errno);
   }
-  std::memcpy(spool->map + spool->size, line.data(), line.size());
+  char* dst = spool->map + spool->size;
+  std::memcpy(dst + 1, line.data() + 1, line.size() - 1);
+  dst[line.size()] = '\0';
+  std::atomic_ref<char>(dst[0]).store(line[0], std::memory_order_release);
   spool->size += line.size();
-  spool->map[spool->size] = '\0';
   return Status::OK();
 }
 
@@ -187,7 +192,9 @@ Status RecoverSpoolsInto(Store* store, const std::string& journal_path) {
       continue;
     }
     Batch recs;
+    ChainTips tips;
     Status s = ReadSpool(fd, path, &recs);
+    if (s.ok() && !recs.empty()) s = store->Seal(&recs, &tips);
     if (s.ok() && !recs.empty()) s = store->Insert(recs);
     if (s.ok()) {
       unlink(path.c_str());

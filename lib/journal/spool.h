@@ -43,11 +43,13 @@ void ResetSpool(SpoolFile* spool);
 // Unmaps and closes the spool (the file stays unless the caller unlinks it).
 void CloseSpool(SpoolFile* spool);
 
-// Reads every complete, intact record of an open spool (torn lines skipped;
-// reading stops at the zero byte after the last record of a mapped spool).
+// Reads every complete, intact record of an open spool, sealed or not (torn
+// lines skipped; reading stops at the zero byte after the last record of a
+// mapped spool).
 Status ReadSpool(int fd, const std::string& path, Batch* out);
 
-// Drains every orphaned spool of the journal into `store`, then unlinks it.
+// Drains every orphaned spool of the journal into `store` (sealing its
+// records, chained to what the journal holds), then unlinks it.
 Status RecoverSpoolsInto(Store* store, const std::string& journal_path);
 
 }  // namespace pqward::journal

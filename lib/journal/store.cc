@@ -140,21 +140,23 @@ void Batch::AddAll(const Batch& other) {
   }
 }
 
-bool MakeRecord(const Chain& chain, const Event& ev, std::string* line, Batch::Entry* e) {
-  line->clear();
-  line->append(64, '0').push_back('\t');
-  line->append(chain.prev_hash).push_back('\t');
+void Batch::Seal(size_t i, const char* hash) {
+  Entry& e = entries_[i];
+  std::memcpy(bytes_.data() + e.off, hash, 64);
+  e.sealed = true;
+}
+
+void MakeRecord(const Chain& chain, const Event& ev, std::string* line, Batch::Entry* e) {
+  line->assign(kUnsealed).append("\t\t");
   line->append(chain.session).push_back('\t');
   e->body_off = line->size();
   AppendCanonicalJson(ev, line);
-  std::string_view body = std::string_view(*line).substr(e->body_off);
-  if (!ChainHashTo(chain.prev_hash, body, line->data())) return false;
   line->push_back('\n');
   e->len = line->size();
   e->session_len = chain.session.size();
   e->seq = ev.seq;
   e->derive = DeriveOf(ev.kind);
-  return true;
+  e->sealed = false;
 }
 
 bool SplitLine(std::string_view line, LineFields* out) {
@@ -177,10 +179,12 @@ bool SplitLine(std::string_view line, LineFields* out) {
 bool ParseRecordLine(std::string_view line, Batch* out) {
   LineFields f;
   if (!SplitLine(line, &f)) return false;
-  if (ChainHash(f.prev, f.body) != f.hash) return false;
+  Batch::Entry e;
+  e.sealed = f.hash != kUnsealed;
+  if (e.sealed && ChainHash(f.prev, f.body) != f.hash) return false;
+  if (!e.sealed && (!f.prev.empty() || f.session.empty())) return false;
   Event ev;
   if (!ParseCanonicalJson(f.body, &ev)) return false;
-  Batch::Entry e;
   e.seq = ev.seq;
   e.derive = DeriveOf(ev.kind);
   std::string rewritten;
@@ -371,7 +375,7 @@ Status Store::Validate(Mode mode) {
 
 Store::~Store() {
   for (sqlite3_stmt* st :
-       {insert_chunk_, last_seq_, insert_session_, start_session_, end_session_}) {
+       {insert_chunk_, last_seq_, chunk_of_, insert_session_, start_session_, end_session_}) {
     sqlite3_finalize(st);
   }
   sqlite3_close_v2(db_);
@@ -383,6 +387,9 @@ Status Store::PrepareInserts() {
       "INSERT INTO chunks(session,first_seq,last_seq,lines) VALUES(?,?,?,?)", &insert_chunk_));
   PQWARD_RETURN_IF_ERROR(
       Prepare("SELECT coalesce(max(last_seq), -1) FROM chunks WHERE session=?", &last_seq_));
+  PQWARD_RETURN_IF_ERROR(Prepare(
+      "SELECT first_seq, lines FROM chunks WHERE session=?1 AND first_seq<=?2 AND last_seq>=?2",
+      &chunk_of_));
   PQWARD_RETURN_IF_ERROR(
       Prepare("INSERT OR IGNORE INTO sessions(session,started_at) VALUES(?,?)", &insert_session_));
   PQWARD_RETURN_IF_ERROR(
@@ -391,6 +398,65 @@ Status Store::PrepareInserts() {
               "pqward_version=?13,actor=?14 WHERE session=?1",
               &start_session_));
   return Prepare("UPDATE sessions SET ended_at=?2,status=?3 WHERE session=?1", &end_session_);
+}
+
+// The stored hash of event `seq` of `session`: the first 64 bytes of its
+// line in the chunk that holds it. NotFound when the journal has no such event.
+Status Store::StoredHash(std::string_view session, int64_t seq, std::string* hash) {
+  PQWARD_RETURN_IF_ERROR(PrepareInserts());
+  BindStatic(chunk_of_, 1, session);
+  sqlite3_bind_int64(chunk_of_, 2, seq);
+  Status s = Status::NotFound("no stored event");
+  if (sqlite3_step(chunk_of_) == SQLITE_ROW) {
+    int64_t first = sqlite3_column_int64(chunk_of_, 0);
+    auto* text = reinterpret_cast<const char*>(sqlite3_column_text(chunk_of_, 1));
+    std::string_view lines(text != nullptr ? text : "",
+                           static_cast<size_t>(sqlite3_column_bytes(chunk_of_, 1)));
+    for (; first < seq && !lines.empty(); ++first) {
+      size_t nl = lines.find('\n');
+      lines.remove_prefix(nl == std::string_view::npos ? lines.size() : nl + 1);
+    }
+    if (lines.size() >= 64) {
+      hash->assign(lines.substr(0, 64));
+      s = Status::OK();
+    }
+  }
+  sqlite3_reset(chunk_of_);
+  sqlite3_clear_bindings(chunk_of_);
+  return s;
+}
+
+Status Store::Seal(Batch* batch, ChainTips* tips) {
+  const std::vector<Batch::Entry>& entries = batch->entries();
+  char hash[64];
+  std::string stored;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Batch::Entry& e = entries[i];
+    if (e.sealed) continue;
+    std::string_view session = batch->session(e);
+    auto tip = tips->find(session);
+    if (tip == tips->end()) tip = tips->emplace(std::string(session), ChainTip()).first;
+    if (tip->second.seq != e.seq - 1) {  // not chained here before: ask the journal
+      tip->second.hash.clear();
+      if (e.seq > 0 && !StoredHash(session, e.seq - 1, &tip->second.hash).ok()) {
+        tips->erase(tip);
+        return Status::Journal("journal " + path_ + ": event " + std::to_string(e.seq) +
+                               " of session " + std::string(session) +
+                               " has no stored predecessor yet");
+      }
+    }
+    if (!ChainHashTo(tip->second.hash, batch->body(e), hash)) {
+      return Status::Internal("journal: SHA-256 failed");
+    }
+    batch->Seal(i, hash);
+    if (e.derive == Derive::kEnd || e.derive == Derive::kFailed) {
+      tips->erase(tip);  // the session's last event
+    } else {
+      tip->second.seq = e.seq;
+      tip->second.hash.assign(hash, sizeof hash);
+    }
+  }
+  return Status::OK();
 }
 
 Status Store::Insert(const Batch& batch) {

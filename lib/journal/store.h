@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,9 +26,12 @@ inline constexpr int kSchemaVersion = 2;
 enum class Derive : uint8_t { kNone, kStart, kEnd, kFailed };
 Derive DeriveOf(std::string_view kind);  // session_start, session_end, connect_failed
 
-// Chained events as spooled and stored: their spool lines back to back in one
-// buffer, "<hash>\t<prev_hash>\t<session>\t<canonical json>\n" each (pqward
-// 0.1.0 wrote no session field; such lines are rewritten when read back).
+// Events as spooled and stored: their spool lines back to back in one buffer,
+// "<hash>\t<prev_hash>\t<session>\t<canonical json>\n" each. The program's
+// threads spool a line *unsealed*: its hash is kUnsealed and its prev_hash
+// empty, because hashing is left to the writer (Seal), off the statement's
+// path. Spools of pqward 0.1 hold sealed lines (0.1.0 wrote no session field;
+// such lines are rewritten when read back).
 // Cleared batches keep their memory, so the recorder allocates nothing per
 // event once warm, and no record is freed by a thread other than its writer.
 class Batch {
@@ -39,6 +43,7 @@ class Batch {
     size_t session_len = 0;  // the session field ends just before the body
     int64_t seq = 0;
     Derive derive = Derive::kNone;
+    bool sealed = false;  // the line's first 64 bytes are its hash
   };
 
   // Appends `line` (with its '\n'); `e`'s offsets are relative to the line.
@@ -65,6 +70,8 @@ class Batch {
   std::string_view body(const Entry& e) const {
     return line(e).substr(e.body_off, e.len - e.body_off - 1);
   }
+  // Writes entry i's hash (64 hex digits) over its placeholder.
+  void Seal(size_t i, const char* hash);
 
  private:
   std::string bytes_;
@@ -77,16 +84,27 @@ struct LineFields {
   std::string_view hash, prev, session, body;
 };
 
-// Encodes event `ev` (its seq set) as the next event of `chain`: its spool
-// line into *line (replaced; its '\n' included) and where its parts are into
-// *e, hashing it in place. False if SHA-256 failed.
-bool MakeRecord(const Chain& chain, const Event& ev, std::string* line, Batch::Entry* e);
+// The hash field of an unsealed spool line.
+inline constexpr std::string_view kUnsealed =
+    "----------------------------------------------------------------";
+
+// Encodes event `ev` (its seq set) of `chain`'s session as an unsealed spool
+// line into *line (replaced; its '\n' included) and where its parts are into *e.
+void MakeRecord(const Chain& chain, const Event& ev, std::string* line, Batch::Entry* e);
+
+// The newest sealed event of each session a writer has seen: the chain's
+// tips, so that sealing a session's next event needs no lookup.
+struct ChainTip {
+  int64_t seq = -1;
+  std::string hash;
+};
+using ChainTips = std::map<std::string, ChainTip, std::less<>>;
 
 // Splits a spool line (without its '\n'); false if it does not have the shape.
 bool SplitLine(std::string_view line, LineFields* out);
 
 // Parses one spool line (without its '\n') and adds it to *out; false if it
-// is torn or does not hash to its own hash.
+// is torn, or sealed and does not hash to its own hash.
 bool ParseRecordLine(std::string_view line, Batch* out);
 
 class Store {
@@ -101,8 +119,15 @@ class Store {
                      const std::atomic<bool>* abort_wait = nullptr);
   ~Store();
 
+  // Hashes the unsealed entries of `batch` in order, each chained to its
+  // session's previous event: from `tips`, else (a session this writer has
+  // not seen, e.g. a dead process's spool) from the journal. Fails, leaving
+  // the rest unsealed, when that previous event is in neither yet.
+  Status Seal(Batch* batch, ChainTips* tips);
+
   // Appends the records that are not stored yet (as chunks) and derives the
   // sessions table, in one transaction. On error nothing is written.
+  // Every entry must be sealed.
   Status Insert(const Batch& batch);
 
   sqlite3* db() const { return db_; }
@@ -121,6 +146,7 @@ class Store {
   Status InsertSession(const Batch& batch, const Batch::Entry* const* recs, size_t n);
   Status InsertChunk(std::string_view session, int64_t first, int64_t last, std::string_view lines);
   Status DeriveSession(const Batch& batch, const Batch::Entry& rec);
+  Status StoredHash(std::string_view session, int64_t seq, std::string* hash);
 
   sqlite3* db_ = nullptr;                          // the connection
   std::string path_;                               // journal file, for messages
@@ -129,6 +155,7 @@ class Store {
   const std::atomic<bool>* abort_wait_ = nullptr;  // see Open
   sqlite3_stmt* insert_chunk_ = nullptr;           // INSERT INTO chunks
   sqlite3_stmt* last_seq_ = nullptr;               // a session's last stored seq
+  sqlite3_stmt* chunk_of_ = nullptr;               // the chunk holding a seq
   sqlite3_stmt* insert_session_ = nullptr;         // first event of a session
   sqlite3_stmt* start_session_ = nullptr;          // session_start details
   sqlite3_stmt* end_session_ = nullptr;            // session_end / connect_failed

@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "append_bench: %s\n", s.ToString().c_str());
     return 1;
   }
-  Chain chain{NewSessionId(), 0, ""};
+  Chain chain{NewSessionId(), 0};
   Event proto;
   proto.kind = "query";
   proto.api = "PQexecParams";

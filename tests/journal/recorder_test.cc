@@ -16,6 +16,7 @@
 #include "journal/reader.h"
 #include "journal/recorder.h"
 #include "journal/spool.h"
+#include "journal/store.h"
 
 using namespace pqward::journal;
 namespace fs = std::filesystem;
@@ -43,7 +44,7 @@ Event Query(const std::string& sql) {
 
 // Appends `n` events on a fresh chain through `r`.
 Chain AppendN(Recorder* r, int n, const std::string& prefix) {
-  Chain chain{NewSessionId(), 0, ""};
+  Chain chain{NewSessionId(), 0};
   for (int i = 0; i < n; i++) {
     Event ev = Query(prefix + std::to_string(i));
     REQUIRE(r->Append(&chain, &ev).ok());
@@ -244,7 +245,7 @@ TEST_CASE("threads append concurrently without loss", "[journal]") {
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; t++) {
     threads.emplace_back([&, t] {
-      Chain chain{NewSessionId(), 0, ""};
+      Chain chain{NewSessionId(), 0};
       for (int i = 0; i < 250; i++) {
         Event ev = Query("t" + std::to_string(t));
         if (!r->Append(&chain, &ev).ok()) std::abort();
@@ -264,7 +265,7 @@ TEST_CASE("a forked child journals its own events, never its parent's twice", "[
   AppendN(r.get(), 3, "parent ");
   pid_t pid = fork();
   if (pid == 0) {
-    Chain chain{NewSessionId(), 0, ""};
+    Chain chain{NewSessionId(), 0};
     Event ev = Query("child");
     _exit(r->Append(&chain, &ev).ok() && r->Flush().ok() ? 0 : 1);
   }
@@ -286,7 +287,7 @@ void RecordThenDie(const TempDir& dir, const std::function<bool(Recorder*, Chain
   if (pid == 0) {
     std::unique_ptr<Recorder> r;
     if (!Recorder::Open(Options{dir.journal(), 100, false}, &r).ok()) _exit(2);
-    Chain chain{NewSessionId(), 0, ""};
+    Chain chain{NewSessionId(), 0};
     if (!work(r.get(), &chain)) _exit(3);
     kill(getpid(), SIGKILL);
   }
@@ -344,6 +345,64 @@ TEST_CASE("a spool reused after a drain gives back only what the journal lacks",
   CHECK(events[40].sql == "after 0");
   CHECK(events[41].sql == "after 1");
   CHECK(VerifyJournal(dir.journal()).ok());
+}
+
+TEST_CASE("a record the process died writing is never read, nor anything after it", "[journal]") {
+  TempDir dir;
+  RecordThenDie(dir, [](Recorder* r, Chain* chain) {
+    return AppendQuery(r, chain, "kept 0") && AppendQuery(r, chain, "kept 1") &&
+           AppendQuery(r, chain, "torn 2") && AppendQuery(r, chain, "after 3");
+  });
+  fs::path spool = OnlySpool(dir);
+  {  // an append stopped just before its first byte: that byte is still the zero
+    std::fstream f(spool, std::ios::in | std::ios::out | std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    size_t torn = bytes.find("torn 2");
+    REQUIRE(torn != std::string::npos);
+    size_t start = bytes.rfind('\n', torn) + 1;
+    REQUIRE(bytes.substr(start, 64) == kUnsealed);  // spooled unsealed: the writer hashes
+    f.seekp(static_cast<std::streamoff>(start));
+    f.put('\0');
+  }
+  std::vector<Event> events = ReadAll(dir.journal());
+  REQUIRE(events.size() == 2);
+  CHECK(events[1].sql == "kept 1");
+  CHECK(VerifyJournal(dir.journal()).ok());
+}
+
+TEST_CASE("a writer continuing a session chains to the journal's last event", "[journal]") {
+  TempDir dir;
+  std::unique_ptr<Recorder> first, second;
+  REQUIRE(Recorder::Open(Options{dir.journal(), 100, false}, &first).ok());
+  Chain chain = AppendN(first.get(), 3, "first ");
+  REQUIRE(first->Flush().ok());
+  REQUIRE(Recorder::Open(Options{dir.journal(), 100, false}, &second).ok());
+  SECTION("its predecessor is stored") {
+    Event ev = Query("second 3");
+    REQUIRE(second->Append(&chain, &ev).ok());
+    REQUIRE(second->Flush().ok());
+    std::vector<Event> events = ReadAll(dir.journal());
+    REQUIRE(events.size() == 4);
+    CHECK(events[3].prev_hash == events[2].hash);
+    CHECK(VerifyJournal(dir.journal()).ok());
+  }
+  SECTION("its predecessor is not stored yet: kept and retried, not chained to nothing") {
+    Chain ahead{chain.session, 5};
+    Event ev = Query("second 5");
+    REQUIRE(second->Append(&ahead, &ev).ok());
+    pqward::Status s = second->Flush();
+    CHECK_FALSE(s.ok());
+    CHECK(s.message().find("no stored predecessor") != std::string::npos);
+    Event gap3 = Query("first 3"), gap4 = Query("first 4");
+    REQUIRE(first->Append(&chain, &gap3).ok());
+    REQUIRE(first->Append(&chain, &gap4).ok());
+    REQUIRE(first->Flush().ok());
+    REQUIRE(second->Flush().ok());  // the writer's retry finds event 4 now
+    std::vector<Event> events = ReadAll(dir.journal());
+    REQUIRE(events.size() == 6);
+    CHECK(events[5].sql == "second 5");
+    CHECK(VerifyJournal(dir.journal()).ok());
+  }
 }
 
 TEST_CASE("a steady stream of events keeps the spool bounded", "[journal]") {
@@ -424,7 +483,7 @@ TEST_CASE("a spool that cannot grow refuses the event and keeps the earlier ones
     setrlimit(RLIMIT_FSIZE, &limit);
     std::unique_ptr<Recorder> r;
     if (!Recorder::Open(Options{dir.journal(), 100, false}, &r).ok()) _exit(2);
-    Chain chain{NewSessionId(), 0, ""};
+    Chain chain{NewSessionId(), 0};
     std::string error;
     int kept = 0;
     for (; kept < 40; kept++) {
