@@ -2,8 +2,7 @@
  * bench_client.c: the C libpq client the benchmarks run, linked with plain
  * -lpq so the same binary runs with and without pqward (LD_PRELOAD).
  *
- *   bench_client queries N     N one-row SELECTs (callgrind per-statement cost;
- *                              prints the main thread's CPU time per query)
+ *   bench_client queries N     N one-row SELECTs (callgrind per-statement cost)
  *   bench_client fetch SQL     one query, touches every value (large results)
  *   bench_client copyout SQL   COPY (SQL) TO STDOUT, reads every row
  *
@@ -13,8 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/time.h>
 
 static int fail(PGconn* conn, const char* what) {
   fprintf(stderr, "bench_client: %s: %s", what, PQerrorMessage(conn));
@@ -22,29 +19,13 @@ static int fail(PGconn* conn, const char* what) {
   return 1;
 }
 
-static double seconds(struct timeval tv) {
-  return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
-
-/* The calling thread's CPU time (user + system): in a ping-pong with the
- * server, all of it is on each statement's critical path. */
-static double thread_cpu(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_THREAD, &ru);
-  return seconds(ru.ru_utime) + seconds(ru.ru_stime);
-}
-
 static int run_queries(PGconn* conn, long n) {
-  double cpu0 = 0;
   for (long i = 0; i < n; i++) {
-    if (i == n / 10) cpu0 = thread_cpu(); /* after warm-up */
     PGresult* res = PQexec(conn, "select 1");
     if (PQresultStatus(res) != PGRES_TUPLES_OK) return fail(conn, "select 1");
     PQclear(res);
   }
-  long timed = n - n / 10;
-  double us = timed > 0 ? (thread_cpu() - cpu0) * 1e6 / (double)timed : 0;
-  printf("rows=%ld bytes=0 thread_cpu_us_per_query=%.2f\n", n, us);
+  printf("rows=%ld bytes=0\n", n);
   return 0;
 }
 
