@@ -25,7 +25,7 @@ struct LastLookup {
   ConnState* state = nullptr;
   uint64_t generation = ~uint64_t{0};
 };
-thread_local LastLookup t_last;
+[[gnu::tls_model("initial-exec")]] thread_local LastLookup t_last;  // see guard.h
 
 void ClearKeepingSmall(std::string* s) {
   if (s->capacity() > kKeepBytes) {
@@ -49,7 +49,7 @@ void Submission::ClearResult() {
   copy_direction.clear();
   copy_bytes = copy_rows = 0;
   ClearKeepingSmall(&copy_partial);
-  mask = MaskState();
+  if (mask.planned || mask.copy || mask.masker != nullptr) mask = MaskState();
 }
 
 void Submission::Reset() {

@@ -406,8 +406,9 @@ Status Store::StoredHash(std::string_view session, int64_t seq, std::string* has
   PQWARD_RETURN_IF_ERROR(PrepareInserts());
   BindStatic(chunk_of_, 1, session);
   sqlite3_bind_int64(chunk_of_, 2, seq);
-  Status s = Status::NotFound("no stored event");
-  if (sqlite3_step(chunk_of_) == SQLITE_ROW) {
+  int rc = sqlite3_step(chunk_of_);
+  Status s = rc == SQLITE_DONE ? Status::NotFound("no stored event") : Error("read chunk");
+  if (rc == SQLITE_ROW) {
     int64_t first = sqlite3_column_int64(chunk_of_, 0);
     auto* text = reinterpret_cast<const char*>(sqlite3_column_text(chunk_of_, 1));
     std::string_view lines(text != nullptr ? text : "",
@@ -416,34 +417,39 @@ Status Store::StoredHash(std::string_view session, int64_t seq, std::string* has
       size_t nl = lines.find('\n');
       lines.remove_prefix(nl == std::string_view::npos ? lines.size() : nl + 1);
     }
-    if (lines.size() >= 64) {
-      hash->assign(lines.substr(0, 64));
-      s = Status::OK();
-    }
+    s = lines.size() >= 64 ? Status::OK() : Status::Corrupt("chunk without that event");
+    if (s.ok()) hash->assign(lines.substr(0, 64));
   }
   sqlite3_reset(chunk_of_);
   sqlite3_clear_bindings(chunk_of_);
   return s;
 }
 
+// The hash event `seq` of `session` chains to (its predecessor's), from the
+// tip or the journal; "" for a session's first event.
+Status Store::PrevHash(std::string_view session, int64_t seq, ChainTip* tip) {
+  if (tip->seq == seq - 1) return Status::OK();
+  tip->hash.clear();
+  if (seq == 0) return Status::OK();
+  Status s = StoredHash(session, seq - 1, &tip->hash);
+  if (s.code() != Status::Code::kNotFound) return s;
+  return Status::Journal("journal " + path_ + ": event " + std::to_string(seq) + " of session " +
+                         std::string(session) + " has no stored predecessor yet");
+}
+
 Status Store::Seal(Batch* batch, ChainTips* tips) {
   const std::vector<Batch::Entry>& entries = batch->entries();
   char hash[64];
-  std::string stored;
   for (size_t i = 0; i < entries.size(); ++i) {
     const Batch::Entry& e = entries[i];
     if (e.sealed) continue;
     std::string_view session = batch->session(e);
     auto tip = tips->find(session);
     if (tip == tips->end()) tip = tips->emplace(std::string(session), ChainTip()).first;
-    if (tip->second.seq != e.seq - 1) {  // not chained here before: ask the journal
-      tip->second.hash.clear();
-      if (e.seq > 0 && !StoredHash(session, e.seq - 1, &tip->second.hash).ok()) {
-        tips->erase(tip);
-        return Status::Journal("journal " + path_ + ": event " + std::to_string(e.seq) +
-                               " of session " + std::string(session) +
-                               " has no stored predecessor yet");
-      }
+    Status s = PrevHash(session, e.seq, &tip->second);
+    if (!s.ok()) {
+      tips->erase(tip);
+      return s;
     }
     if (!ChainHashTo(tip->second.hash, batch->body(e), hash)) {
       return Status::Internal("journal: SHA-256 failed");

@@ -147,6 +147,7 @@ class Store {
   Status InsertChunk(std::string_view session, int64_t first, int64_t last, std::string_view lines);
   Status DeriveSession(const Batch& batch, const Batch::Entry& rec);
   Status StoredHash(std::string_view session, int64_t seq, std::string* hash);
+  Status PrevHash(std::string_view session, int64_t seq, ChainTip* tip);
 
   sqlite3* db_ = nullptr;                          // the connection
   std::string path_;                               // journal file, for messages
