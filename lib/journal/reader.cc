@@ -34,19 +34,6 @@ const char* const kInfoKeys[] = {
     "pid",         "exe",    "argv",    "os_user",          "client_host",   "server_host",
     "server_port", "dbname", "db_user", "application_name", "pqward_version"};
 
-// The lines of a chunk, without their '\n'.
-std::vector<std::string_view> Lines(std::string_view text) {
-  std::vector<std::string_view> out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    out.push_back(text.substr(pos, nl - pos));
-    pos = nl + 1;
-  }
-  return out;
-}
-
 // Checks that `line` is event `seq` of `session` and chains to *prev_hash;
 // advances *prev_hash to its hash.
 Status VerifyLine(std::string_view line, const std::string& session, int64_t seq,
@@ -138,7 +125,7 @@ Status Reader::Events(const std::string& session, std::vector<Event>* out) {
   while (q.Next()) {
     std::string lines = q.Text(0);
     std::string chunk_session = q.Text(1);
-    for (std::string_view line : Lines(lines)) {
+    for (std::string_view line : ChunkLines(lines)) {
       LineFields f;
       Event ev;
       if (!SplitLine(line, &f) || !ParseCanonicalJson(f.body, &ev)) {
@@ -177,7 +164,7 @@ Status Reader::Verify(int64_t* sessions, int64_t* events) {
                              " (an event was removed or reordered)");
     }
     std::string lines = q.Text(3);
-    for (std::string_view line : Lines(lines)) {
+    for (std::string_view line : ChunkLines(lines)) {
       PQWARD_RETURN_IF_ERROR(VerifyLine(line, session, expect, &prev_hash));
       ++expect;
       ++*events;

@@ -159,6 +159,18 @@ void MakeRecord(const Chain& chain, const Event& ev, std::string* line, Batch::E
   e->sealed = false;
 }
 
+std::vector<std::string_view> ChunkLines(std::string_view text) {
+  std::vector<std::string_view> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    out.push_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return out;
+}
+
 bool SplitLine(std::string_view line, LineFields* out) {
   if (line.size() < 67 || line[64] != '\t') return false;
   size_t tab = line.find('\t', 65);
@@ -413,12 +425,11 @@ Status Store::StoredHash(std::string_view session, int64_t seq, std::string* has
     auto* text = reinterpret_cast<const char*>(sqlite3_column_text(chunk_of_, 1));
     std::string_view lines(text != nullptr ? text : "",
                            static_cast<size_t>(sqlite3_column_bytes(chunk_of_, 1)));
-    for (; first < seq && !lines.empty(); ++first) {
-      size_t nl = lines.find('\n');
-      lines.remove_prefix(nl == std::string_view::npos ? lines.size() : nl + 1);
-    }
-    s = lines.size() >= 64 ? Status::OK() : Status::Corrupt("chunk without that event");
-    if (s.ok()) hash->assign(lines.substr(0, 64));
+    std::vector<std::string_view> all = ChunkLines(lines);
+    auto i = static_cast<size_t>(seq - first);
+    s = i < all.size() && all[i].size() >= 64 ? Status::OK()
+                                              : Status::Corrupt("chunk without that event");
+    if (s.ok()) hash->assign(all[i].substr(0, 64));
   }
   sqlite3_reset(chunk_of_);
   sqlite3_clear_bindings(chunk_of_);

@@ -100,6 +100,9 @@ struct ChainTip {
 };
 using ChainTips = std::map<std::string, ChainTip, std::less<>>;
 
+// The lines of a chunk (chunks.lines), without their '\n'.
+std::vector<std::string_view> ChunkLines(std::string_view text);
+
 // Splits a spool line (without its '\n'); false if it does not have the shape.
 bool SplitLine(std::string_view line, LineFields* out);
 
