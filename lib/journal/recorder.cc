@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -38,6 +39,9 @@ constexpr milliseconds kFlushWait{10000};    // Flush gives up after this
 constexpr milliseconds kExitWait{3000};      // exit leaves the spool after this
 constexpr size_t kSpoolMax = 32 << 20;       // appends wait for an emptied spool past this
 constexpr int kWriterNice = 10;              // the writer thread's nice value
+constexpr size_t kPrefaultMin = 256 << 10;   // spool bytes prefaulted ahead of the appends...
+constexpr size_t kPrefaultMax = 8 << 20;     // ...at most
+constexpr size_t kPrefaultStep = 128 << 10;  // prefaulted per hold of the lock
 
 // The state of one recorder in one process. A forked child abandons (leaks)
 // its parent's Core, whose mutexes may be held, and starts a new one.
@@ -50,6 +54,9 @@ struct Core {
   std::condition_variable done_cv;      // wakes Flush/exit waiters after each attempt
   Batch queue;                          // spooled, not yet taken by the writer
   uint64_t appended = 0;                // records spooled by this Core
+  uint64_t spooled = 0;                 // their bytes
+  uint64_t spooled_seen = 0;            // `spooled` at the writer's last prefault
+  bool prefault = true;                 // false once the system said it cannot
   uint64_t committed = 0;               // records known to be in SQLite
   uint64_t failures = 0;                // failed writer attempts so far
   bool failing = false;                 // the writer's last attempt failed
@@ -144,6 +151,26 @@ Status WriteBatch(Core* c, Batch* batch) {
   return c->store->Insert(*batch);
 }
 
+// Prefaults the spool ahead of the appends (see PrefaultSpool): by twice
+// what was appended since the last call, within bounds, in steps that keep
+// an append from waiting long for the lock. Called by the writer, c->mu held.
+void PrefaultAhead(Core* c, std::unique_lock<std::mutex>& lk) {
+  size_t recent = c->spooled - c->spooled_seen;
+  c->spooled_seen = c->spooled;
+  size_t ahead = std::clamp(2 * recent, kPrefaultMin, kPrefaultMax);
+  size_t end = std::min(c->spool.size + ahead, kSpoolMax);
+  while (c->prefault && c->spool.fd >= 0 &&
+         std::max(c->spool.prefaulted, c->spool.size) < end) {
+    size_t step = std::max(c->spool.prefaulted, c->spool.size) + kPrefaultStep;
+    if (!PrefaultSpool(&c->spool, std::min(step, end))) {
+      if (errno == EINVAL) c->prefault = false;  // not on this system: appends fault
+      return;
+    }
+    lk.unlock();
+    lk.lock();
+  }
+}
+
 void WriterLoop(Core* c) {
   // Background work: the events are durable in the spool already, so the
   // writer yields the CPU to the program's own threads (Linux: per thread).
@@ -152,6 +179,7 @@ void WriterLoop(Core* c) {
   milliseconds delay = kBatchInterval;
   std::unique_lock<std::mutex> lk(c->mu);
   for (;;) {
+    PrefaultAhead(c, lk);
     if (!batch.empty()) {
       c->work_cv.wait_for(lk, delay);  // back off after a failure; Flush cuts it short
     } else if (!c->quit) {
@@ -295,6 +323,7 @@ Status RecorderImpl::Append(Chain* chain, Event* ev) {
     PQWARD_RETURN_IF_ERROR(WriteSpool(&c->spool, line));
     c->queue.Add(line, e);
     ++c->appended;
+    c->spooled += line.size();
     if (c->writer == nullptr) StartWriter(c);
     if (c->queue.size() == kBatchEvents) c->work_cv.notify_one();
   }

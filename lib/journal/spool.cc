@@ -125,6 +125,23 @@ Status WriteSpool(SpoolFile* spool, std::string_view line) {
   return Status::OK();
 }
 
+bool PrefaultSpool(SpoolFile* spool, size_t end) {
+#ifdef MADV_POPULATE_WRITE
+  if (!spool->mapped || spool->map == nullptr) return false;
+  if (end > spool->capacity && !Reserve(spool, std::max(2 * spool->capacity, end))) return false;
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  size_t from = std::max(spool->prefaulted, spool->size) / page * page;
+  if (end <= from) return true;
+  if (madvise(spool->map + from, end - from, MADV_POPULATE_WRITE) != 0) return false;
+  spool->prefaulted = end;
+  return true;
+#else
+  (void)spool;
+  (void)end;
+  return false;
+#endif
+}
+
 void ResetSpool(SpoolFile* spool) {
   if (spool->fd < 0 || spool->size == 0) return;
   if (!spool->mapped) {
@@ -135,6 +152,7 @@ void ResetSpool(SpoolFile* spool) {
   // meet a full disk (that would be SIGBUS, not an error).
   spool->map[0] = '\0';
   spool->size = 0;
+  spool->prefaulted = 0;  // pages written back since are read-only again
 }
 
 void CloseSpool(SpoolFile* spool) {

@@ -29,6 +29,7 @@ struct SpoolFile {
   bool mapped = false;  // appends go through `map`; else through write(2)
   char* map = nullptr;  // the file's first `capacity` bytes (null: none yet)
   size_t capacity = 0;  // reserved and mapped
+  size_t prefaulted = 0;  // bytes made writable by PrefaultSpool since the last reset
 };
 
 // Creates and locks a fresh spool file (mode 0600) in `dir`.
@@ -36,6 +37,14 @@ Status CreateSpool(const std::string& dir, SpoolFile* out);
 
 // Appends `line` whole, or not at all (on error the records are unchanged).
 Status WriteSpool(SpoolFile* spool, std::string_view line);
+
+// Makes the map writable up to byte `end` (growing the reservation to cover
+// it) before the appends get there, so that an append's copy takes no page
+// fault: a fault on a fresh page of a shared file map costs more than the
+// rest of an append. Meant for the writer thread. False if this system cannot
+// (no MADV_POPULATE_WRITE before Linux 5.14; not mapped; disk full): then
+// the appends fault the pages in themselves, as before.
+bool PrefaultSpool(SpoolFile* spool, size_t end);
 
 // Empties the spool once everything in it is stored (its space stays reserved).
 void ResetSpool(SpoolFile* spool);
