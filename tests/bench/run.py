@@ -4,6 +4,7 @@ Unix socket, then measures pqward against plain libpq in the same run, runs
 interleaved (A B A B ...), reporting medians and PASS/FAIL per target.
 
 usage: run.py BUILD_DIR [--quick] [--only=step,step]  (steps: the functions in main)"""
+import math
 import os
 import pwd
 import re
@@ -127,6 +128,19 @@ def cpu_ticks():
     return ticks[7], sum(ticks[:8])
 
 
+def median_ci(values):
+    """Median of `values` and a distribution-free 95 % confidence interval for
+    it: the order statistics around the middle that a fair coin keeps the
+    true median between 95 % of the time (binomial tails of 2.5 %)."""
+    v = sorted(values)
+    n = len(v)
+    # k: the most values below the median that happen with probability <= 2.5 %
+    k = 0
+    while sum(math.comb(n, i) for i in range(k + 2)) / 2 ** n <= 0.025:
+        k += 1
+    return statistics.median(v), v[k], v[n - 1 - k]
+
+
 def oltp(s):
     bouncer = start_pgbouncer(s)
     steal0, total0 = cpu_ticks()
@@ -134,27 +148,35 @@ def oltp(s):
                 "pqward+mask": s.variant("nomatch", s.nomatch),
                 "pgbouncer": s.variant("plain", pgbouncer=bouncer)}
     for clients in (1, 4):
+        # One client is the latency case and the noisiest: the machine's
+        # speed drifts by more than the effect measured, so it gets many
+        # short rounds and each ratio is taken within its own round. Plain
+        # libpq runs first and last in each round: the ratios are to the mean
+        # of the two (no variant gains from running next to plain, or after
+        # another variant's after-effects), and plain/plain shows the noise.
+        names = dict(variants, **{"plain again": variants["plain"]}) if clients == 1 else variants
+        rounds, seconds = (PAIRS, SECONDS) if clients > 1 else (6 * PAIRS, 2)
         for mode in ("simple", "prepared"):
-            # One client is the latency case and the noisiest: the machine's
-            # speed drifts by more than the effect measured, so it gets many
-            # short rounds, and each ratio is taken within its own round.
-            rounds, seconds = (PAIRS, SECONDS) if clients > 1 else (5 * PAIRS, 2)
             # Every other round runs the variants in reverse order, so that
             # none always follows the same one (a run pays for some of the
             # previous run's after-effects, such as its journal's writeback).
-            results = {k: [] for k in variants}
+            results = {k: [] for k in names}
             for i in range(rounds):
-                for name in (list(variants) if i % 2 == 0 else list(reversed(variants))):
-                    results[name].append(pgbench_tps(variants[name], clients, mode, seconds))
+                for name in (list(names) if i % 2 == 0 else list(reversed(names))):
+                    results[name].append(pgbench_tps(names[name], clients, mode, seconds))
             plain = [t for t, _ in results["plain"]]
-            for name in ("pqward", "pqward+mask", "pgbouncer"):
-                ratio = statistics.median(t / p for (t, _), p in zip(results[name], plain))
+            ref = [(t + a) / 2 for (t, _), (a, _) in zip(results["plain"], results["plain again"])
+                   ] if clients == 1 else plain
+            for name in [k for k in names if k != "plain"]:
+                base = plain if name == "plain again" else ref
+                ratio, lo, hi = median_ci([t / p for (t, _), p in zip(results[name], base)])
                 tps = statistics.median(t for t, _ in results[name])
                 lat = statistics.median(l for _, l in results[name])
-                target = ">= 0.95" if clients == 1 and name != "pgbouncer" else None
+                target = ">= 0.95" if clients == 1 and name.startswith("pqward") else None
                 ok = ratio >= 0.95 if target else None
+                ci = f" [{lo:.3f}..{hi:.3f}]" if clients == 1 else ""
                 report(f"pgbench -S c={clients} {mode}: {name}/plain TPS",
-                       f"{ratio:.3f} ({tps:.0f} tps, {lat:.3f} ms)", target, ok)
+                       f"{ratio:.3f}{ci} ({tps:.0f} tps, {lat:.3f} ms)", target, ok)
     # A VM's vCPUs can be taken by the host (steal time): ratios within a
     # round cancel that out, but a high share makes every round noisier.
     steal1, total1 = cpu_ticks()
