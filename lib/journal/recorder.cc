@@ -159,8 +159,7 @@ void PrefaultAhead(Core* c, std::unique_lock<std::mutex>& lk) {
   c->spooled_seen = c->spooled;
   size_t ahead = std::clamp(2 * recent, kPrefaultMin, kPrefaultMax);
   size_t end = std::min(c->spool.size + ahead, kSpoolMax);
-  while (c->prefault && c->spool.fd >= 0 &&
-         std::max(c->spool.prefaulted, c->spool.size) < end) {
+  while (c->prefault && c->spool.fd >= 0 && std::max(c->spool.prefaulted, c->spool.size) < end) {
     size_t step = std::max(c->spool.prefaulted, c->spool.size) + kPrefaultStep;
     if (!PrefaultSpool(&c->spool, std::min(step, end))) {
       if (errno == EINVAL) c->prefault = false;  // not on this system: appends fault

@@ -23,12 +23,12 @@ inline std::string SpoolDir(const std::string& journal_path) {
 // disk is reported. Where the file system cannot reserve space, plain
 // write(2) appends are used instead.
 struct SpoolFile {
-  int fd = -1;          // flock(LOCK_EX) held
-  std::string path;     // <dir>/<pid>-<random>.spool
-  size_t size = 0;      // bytes of records, not yet cut away by ResetSpool
-  bool mapped = false;  // appends go through `map`; else through write(2)
-  char* map = nullptr;  // the file's first `capacity` bytes (null: none yet)
-  size_t capacity = 0;  // reserved and mapped
+  int fd = -1;            // flock(LOCK_EX) held
+  std::string path;       // <dir>/<pid>-<random>.spool
+  size_t size = 0;        // bytes of records, not yet cut away by ResetSpool
+  bool mapped = false;    // appends go through `map`; else through write(2)
+  char* map = nullptr;    // the file's first `capacity` bytes (null: none yet)
+  size_t capacity = 0;    // reserved and mapped
   size_t prefaulted = 0;  // bytes made writable by PrefaultSpool since the last reset
 };
 

@@ -550,7 +550,7 @@ TEST_CASE("the spool is prefaulted ahead of the appends, its records unchanged",
   REQUIRE(CreateSpool(dir.path.string(), &spool).ok());
   REQUIRE(spool.mapped);
   REQUIRE(WriteSpool(&spool, Line(0, "before")).ok());
-  const size_t ahead = 3 << 20;  // past the first reservation: it grows
+  const size_t ahead = 3 << 20;     // past the first reservation: it grows
   REQUIRE(spool.capacity < ahead);  // the pages past it cannot be in memory yet
   if (!PrefaultSpool(&spool, ahead)) {
     REQUIRE(errno == EINVAL);  // a kernel before 5.14: appends fault pages in, as before
