@@ -159,9 +159,9 @@ void PrefaultAhead(Core* c, std::unique_lock<std::mutex>& lk) {
   c->spooled_seen = c->spooled;
   size_t ahead = std::clamp(2 * recent, kPrefaultMin, kPrefaultMax);
   size_t end = std::min(c->spool.size + ahead, kSpoolMax);
-  while (c->prefault && c->spool.fd >= 0 && std::max(c->spool.prefaulted, c->spool.size) < end) {
-    size_t step = std::max(c->spool.prefaulted, c->spool.size) + kPrefaultStep;
-    if (!PrefaultSpool(&c->spool, std::min(step, end))) {
+  for (size_t done; c->prefault && c->spool.mapped &&
+                    (done = std::max(c->spool.prefaulted, c->spool.size)) < end;) {
+    if (!PrefaultSpool(&c->spool, std::min(done + kPrefaultStep, end))) {
       if (errno == EINVAL) c->prefault = false;  // not on this system: appends fault
       return;
     }

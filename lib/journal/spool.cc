@@ -46,6 +46,13 @@ bool Reserve(SpoolFile* spool, size_t capacity) {
   return true;
 }
 
+// Makes room for the first `need` bytes: grows the reservation, doubling it
+// at least, when it is short. False (errno set) as Reserve.
+bool Cover(SpoolFile* spool, size_t need) {
+  return need <= spool->capacity ||
+         Reserve(spool, std::max({2 * spool->capacity, need, kSpoolReserve}));
+}
+
 Status AppendWithWrite(SpoolFile* spool, std::string_view line) {
   ssize_t n;
   do {
@@ -113,10 +120,7 @@ Status WriteSpool(SpoolFile* spool, std::string_view line) {
   if (!spool->mapped) return AppendWithWrite(spool, line);
   if (line.empty()) return Status::OK();
   size_t need = spool->size + line.size() + 1;
-  if (need > spool->capacity &&
-      !Reserve(spool, std::max({2 * spool->capacity, need, kSpoolReserve}))) {
-    return SysError(spool->path, "cannot grow", errno);
-  }
+  if (!Cover(spool, need)) return SysError(spool->path, "cannot grow", errno);
   char* dst = spool->map + spool->size;
   std::memcpy(dst + 1, line.data() + 1, line.size() - 1);
   dst[line.size()] = '\0';
@@ -128,7 +132,7 @@ Status WriteSpool(SpoolFile* spool, std::string_view line) {
 bool PrefaultSpool(SpoolFile* spool, size_t end) {
 #ifdef MADV_POPULATE_WRITE
   if (!spool->mapped || spool->map == nullptr) return false;
-  if (end > spool->capacity && !Reserve(spool, std::max(2 * spool->capacity, end))) return false;
+  if (!Cover(spool, end)) return false;
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   size_t from = std::max(spool->prefaulted, spool->size) / page * page;
   if (end <= from) return true;
