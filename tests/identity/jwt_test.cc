@@ -58,6 +58,17 @@ json Claims(int64_t now) {
           {"iat", now}};
 }
 
+// A fresh key (its public JWK in *jwk) and a token it signed with
+// Claims(now), parsed into *jwt; the token's text in *token when asked.
+void SignedToken(bool ec, int64_t now, const char* kid, json* jwk, Jwt* jwt,
+                 std::string* token = nullptr) {
+  std::string pem, text;
+  MakeKey(ec, &pem, jwk);
+  REQUIRE(SignJwt(Claims(now), pem, kid, &text).ok());
+  REQUIRE(ParseJwt(text, jwt).ok());
+  if (token != nullptr) *token = text;
+}
+
 }  // namespace
 
 TEST_CASE("base64url round trip", "[identity][jwt]") {
@@ -72,13 +83,10 @@ TEST_CASE("base64url round trip", "[identity][jwt]") {
 
 TEST_CASE("signed tokens verify with RS256 and ES256; tampering is caught", "[identity][jwt]") {
   for (bool ec : {false, true}) {
-    std::string pem, token;
     json jwk;
-    MakeKey(ec, &pem, &jwk);
-    int64_t now = 1700000000;
-    REQUIRE(SignJwt(Claims(now), pem, "k1", &token).ok());
     Jwt jwt;
-    REQUIRE(ParseJwt(token, &jwt).ok());
+    int64_t now = 1700000000;
+    SignedToken(ec, now, "k1", &jwk, &jwt);
     CHECK(ClaimString(jwt.header, "alg") == (ec ? "ES256" : "RS256"));
     json jwks = {{"keys", json::array({jwk})}};
     CHECK(VerifyJwtSignature(jwt, jwks).ok());
@@ -95,13 +103,10 @@ TEST_CASE("signed tokens verify with RS256 and ES256; tampering is caught", "[id
 }
 
 TEST_CASE("claim checks: issuer, audience, expiry, nbf", "[identity][jwt]") {
-  std::string pem, token;
   json jwk;
-  MakeKey(false, &pem, &jwk);
-  int64_t now = 1700000000;
-  REQUIRE(SignJwt(Claims(now), pem, "", &token).ok());
   Jwt jwt;
-  REQUIRE(ParseJwt(token, &jwt).ok());
+  int64_t now = 1700000000;
+  SignedToken(false, now, "", &jwk, &jwt);
   CHECK(CheckJwtClaims(jwt, {"https://other", "", now, 30}).message().find("issuer") !=
         std::string::npos);
   CHECK(CheckJwtClaims(jwt, {"https://idp", "https://elsewhere", now, 30}).message() ==
@@ -125,10 +130,10 @@ TEST_CASE("malformed tokens are refused, not crashed on", "[identity][jwt]") {
 }
 
 TEST_CASE("actor comes from the token claims", "[identity][jwt]") {
-  std::string pem, token;
   json jwk;
-  MakeKey(true, &pem, &jwk);
-  REQUIRE(SignJwt(Claims(1700000000), pem, "", &token).ok());
+  Jwt jwt;
+  std::string token;
+  SignedToken(true, 1700000000, "", &jwk, &jwt, &token);
   Actor a;
   REQUIRE(ActorFromToken(token, &a).ok());
   CHECK(a.issuer == "https://idp");
