@@ -66,13 +66,14 @@ struct Core {
   std::string last_error;               // cause of the last failed attempt
   SpoolFile spool;                      // fd -1 until the first Append
   std::thread* writer = nullptr;        // started by the first Append; never destroyed in a child
+  bool writer_running = false;          // the writer reached its loop (StartWriter waits)
   std::mutex db_mu;                     // held while the writer is inside SQLite
   std::unique_ptr<Store> store;         // opened lazily by the writer; closed at fork
   ChainTips tips;                       // the writer's chain state, under db_mu
   std::atomic<bool> abort_wait{false};  // makes SQLite busy waits give up (fork)
 };
 
-void StartWriter(Core* c);
+void StartWriter(Core* c, std::unique_lock<std::mutex>& lk);
 
 class RecorderImpl final : public Recorder {
  public:
@@ -177,6 +178,8 @@ void WriterLoop(Core* c) {
   Batch batch;  // taken from the queue, not yet committed
   milliseconds delay = kBatchInterval;
   std::unique_lock<std::mutex> lk(c->mu);
+  c->writer_running = true;
+  c->done_cv.notify_all();
   for (;;) {
     PrefaultAhead(c, lk);
     if (!batch.empty()) {
@@ -217,13 +220,17 @@ void WriterLoop(Core* c) {
 }
 
 // Starts the writer with every signal blocked, so that the program's signal
-// handlers never run on it. Called with c->mu held.
-void StartWriter(Core* c) {
+// handlers never run on it, and waits until it runs: a fork must not copy a
+// thread halfway through its start-up, which may hold a lock of the runtime
+// that the child then waits on forever (seen with GCC 12's AddressSanitizer,
+// whose allocator is not fork-safe). Once per process. Called with c->mu held.
+void StartWriter(Core* c, std::unique_lock<std::mutex>& lk) {
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   c->writer = new std::thread(WriterLoop, c);
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  c->done_cv.wait(lk, [c] { return c->writer_running; });
 }
 
 void ForkPrepare() {
@@ -323,7 +330,7 @@ Status RecorderImpl::Append(Chain* chain, Event* ev) {
     c->queue.Add(line, e);
     ++c->appended;
     c->spooled += line.size();
-    if (c->writer == nullptr) StartWriter(c);
+    if (c->writer == nullptr) StartWriter(c, lk);
     if (c->queue.size() == kBatchEvents) c->work_cv.notify_one();
   }
   chain->next_seq++;
