@@ -206,6 +206,36 @@ def callgrind(s):
     report("  of which on the program's thread", f"{(m1 - m0) / 5000 - plain:.0f}")
 
 
+def icache(s):
+    """What one pgbench -S transaction runs on the program's thread, and how
+    much of it misses a simulated 32 KiB L1 instruction cache (callgrind's
+    cache model: no kernel, no other process, so repeatable). Plain libpq's
+    path fits the cache; the added code is what does not (docs/performance.md,
+    "The OLTP gap")."""
+    def counts(env, mode, n):
+        out_file = os.path.join(s.work, f"icache.{mode}.{n}")
+        subprocess.run(["valgrind", "--tool=callgrind", "--cache-sim=yes", "--separate-threads=yes",
+                        f"--callgrind-out-file={out_file}", f"{PGBIN}/pgbench", "-n", "-S", "-M",
+                        mode, "-c", "1", "-t", str(n)], env=env, capture_output=True, check=True)
+        with open(out_file + "-01") as f:  # thread 1: the program's
+            text = f.read()
+        events = re.search(r"^events: (.*)$", text, re.M).group(1).split()
+        summary = [int(x) for x in re.search(r"^summary: (.*)$", text, re.M).group(1).split()]
+        return dict(zip(events, summary))
+    n0, n1 = (200, 1200) if QUICK else (500, 2500)
+    for mode in ("simple", "prepared"):
+        per_tx = {}
+        for name in ("plain", "pqward"):
+            env = s.env if name == "plain" else s.variant(f"icache-{mode}")
+            a, b = counts(env, mode, n0), counts(env, mode, n1)
+            per_tx[name] = {k: (b[k] - a[k]) / (n1 - n0) for k in ("Ir", "I1mr")}
+        p, q = per_tx["plain"], per_tx["pqward"]
+        report(f"pgbench -S {mode}, program thread: instructions per tx",
+               f"{p['Ir']:.0f} -> {q['Ir']:.0f}")
+        report(f"pgbench -S {mode}, program thread: L1i misses per tx",
+               f"{p['I1mr']:.0f} -> {q['I1mr']:.0f}")
+
+
 def large(s):
     q = "select * from big"
     variants = {"plain": s.env, "pqward": s.variant("big"),
@@ -392,7 +422,7 @@ def main():
                f"g * 1.5 AS amount, 'note number ' || g AS note FROM generate_series(1, {n}) g",
                db="bench")
         print(f"{'measure':<58} {'value':<24} {'target':<16} verdict")
-        for step in (loadtime, callgrind, oltp, large, detection, journal, recorder_alone,
+        for step in (loadtime, callgrind, icache, oltp, large, detection, journal, recorder_alone,
                      connect):
             if not ONLY or step.__name__ in ONLY:
                 step(s)
