@@ -240,7 +240,11 @@ void ForkPrepare() {
     c->abort_wait = true;
     c->db_mu.lock();
     c->store.reset();  // the child must inherit no SQLite state (locks, WAL index)
-    c->mu.lock();
+    // A writer another thread just started must be past its start-up (see
+    // StartWriter) before the fork copies it.
+    std::unique_lock<std::mutex> lk(c->mu);
+    c->done_cv.wait(lk, [c] { return c->writer == nullptr || c->writer_running; });
+    lk.release();  // unlocked by ForkParent / abandoned by ForkChild
   }
 }
 
