@@ -219,18 +219,24 @@ void WriterLoop(Core* c) {
   }
 }
 
-// Starts the writer with every signal blocked, so that the program's signal
-// handlers never run on it, and waits until it runs: a fork must not copy a
+// Waits until a started writer has reached its loop: a fork must not copy a
 // thread halfway through its start-up, which may hold a lock of the runtime
 // that the child then waits on forever (seen with GCC 12's AddressSanitizer,
-// whose allocator is not fork-safe). Once per process. Called with c->mu held.
+// whose allocator is not fork-safe). Called with c->mu held.
+void WaitWriterStarted(Core* c, std::unique_lock<std::mutex>& lk) {
+  c->done_cv.wait(lk, [c] { return c->writer == nullptr || c->writer_running; });
+}
+
+// Starts the writer with every signal blocked, so that the program's signal
+// handlers never run on it, and waits until it runs (once per process).
+// Called with c->mu held.
 void StartWriter(Core* c, std::unique_lock<std::mutex>& lk) {
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   c->writer = new std::thread(WriterLoop, c);
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  c->done_cv.wait(lk, [c] { return c->writer_running; });
+  WaitWriterStarted(c, lk);
 }
 
 void ForkPrepare() {
@@ -240,11 +246,9 @@ void ForkPrepare() {
     c->abort_wait = true;
     c->db_mu.lock();
     c->store.reset();  // the child must inherit no SQLite state (locks, WAL index)
-    // A writer another thread just started must be past its start-up (see
-    // StartWriter) before the fork copies it.
     std::unique_lock<std::mutex> lk(c->mu);
-    c->done_cv.wait(lk, [c] { return c->writer == nullptr || c->writer_running; });
-    lk.release();  // unlocked by ForkParent / abandoned by ForkChild
+    WaitWriterStarted(c, lk);  // one another thread has just started
+    lk.release();              // unlocked by ForkParent / abandoned by ForkChild
   }
 }
 

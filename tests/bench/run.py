@@ -184,18 +184,27 @@ def oltp(s):
            f"{100 * (steal1 - steal0) / max(1, total1 - total0):.1f} %")
 
 
+def run_callgrind(s, name, cmd, env, options=()):
+    """Runs `cmd` under callgrind, one profile per thread. Returns valgrind's
+    report (stderr) and the program's own thread's counts by event name."""
+    out_file = os.path.join(s.work, f"callgrind.{name}")
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--separate-threads=yes", *options,
+                          f"--callgrind-out-file={out_file}", *cmd],
+                         env=env, capture_output=True, text=True, check=True).stderr
+    with open(out_file + "-01") as f:  # thread 1: the program's
+        text = f.read()
+    events = re.search(r"^events: (.*)$", text, re.M).group(1).split()
+    summary = [int(x) for x in re.search(r"^summary: (.*)$", text, re.M).group(1).split()]
+    return out, dict(zip(events, summary))
+
+
 def callgrind(s):
     """Instructions per one-row SELECT: in all threads, and in the program's
     own thread alone (the statement's critical path: the journal writer's
     share runs beside it)."""
     def instr(env, n):
-        out_file = os.path.join(s.work, f"callgrind.{n}")
-        out = subprocess.run(["valgrind", "--tool=callgrind", "--separate-threads=yes",
-                              f"--callgrind-out-file={out_file}", CLIENT, "queries", str(n)],
-                             env=env, capture_output=True, text=True, check=True).stderr
-        with open(out_file + "-01") as f:  # thread 1: the program's
-            main = int(re.search(r"^summary: (\d+)", f.read(), re.M).group(1))
-        return int(re.search(r"Collected : (\d+)", out).group(1)), main
+        out, main = run_callgrind(s, str(n), [CLIENT, "queries", str(n)], env)
+        return int(re.search(r"Collected : (\d+)", out).group(1)), main["Ir"]
     env = s.variant("callgrind")
     (p0, _), (p1, _) = instr(s.env, 200), instr(s.env, 5200)
     (a0, m0), (a1, m1) = instr(env, 200), instr(env, 5200)
@@ -213,15 +222,8 @@ def icache(s):
     path fits the cache; the added code is what does not (docs/performance.md,
     "The OLTP gap")."""
     def counts(env, mode, n):
-        out_file = os.path.join(s.work, f"icache.{mode}.{n}")
-        subprocess.run(["valgrind", "--tool=callgrind", "--cache-sim=yes", "--separate-threads=yes",
-                        f"--callgrind-out-file={out_file}", f"{PGBIN}/pgbench", "-n", "-S", "-M",
-                        mode, "-c", "1", "-t", str(n)], env=env, capture_output=True, check=True)
-        with open(out_file + "-01") as f:  # thread 1: the program's
-            text = f.read()
-        events = re.search(r"^events: (.*)$", text, re.M).group(1).split()
-        summary = [int(x) for x in re.search(r"^summary: (.*)$", text, re.M).group(1).split()]
-        return dict(zip(events, summary))
+        cmd = [f"{PGBIN}/pgbench", "-n", "-S", "-M", mode, "-c", "1", "-t", str(n)]
+        return run_callgrind(s, f"icache.{mode}.{n}", cmd, env, ["--cache-sim=yes"])[1]
     n0, n1 = (200, 1200) if QUICK else (500, 2500)
     for mode in ("simple", "prepared"):
         per_tx = {}
