@@ -141,6 +141,18 @@ def median_ci(values):
     return statistics.median(v), v[k], v[n - 1 - k]
 
 
+def interleaved(names, rounds, run):
+    """{name: [run(name) of each round]}. Each round runs every name once,
+    every other round in reverse order, so that none always follows the same
+    one (a run pays for some of the previous run's after-effects, such as its
+    journal's writeback or the page cache it evicted)."""
+    results = {k: [] for k in names}
+    for i in range(rounds):
+        for name in (list(names) if i % 2 == 0 else list(reversed(names))):
+            results[name].append(run(name))
+    return results
+
+
 def oltp(s):
     bouncer = start_pgbouncer(s)
     steal0, total0 = cpu_ticks()
@@ -157,13 +169,8 @@ def oltp(s):
         names = dict(variants, **{"plain again": variants["plain"]}) if clients == 1 else variants
         rounds, seconds = (PAIRS, SECONDS) if clients > 1 else (6 * PAIRS, 2)
         for mode in ("simple", "prepared"):
-            # Every other round runs the variants in reverse order, so that
-            # none always follows the same one (a run pays for some of the
-            # previous run's after-effects, such as its journal's writeback).
-            results = {k: [] for k in names}
-            for i in range(rounds):
-                for name in (list(names) if i % 2 == 0 else list(reversed(names))):
-                    results[name].append(pgbench_tps(names[name], clients, mode, seconds))
+            results = interleaved(names, rounds,
+                                  lambda n: pgbench_tps(names[n], clients, mode, seconds))
             plain = [t for t, _ in results["plain"]]
             ref = [(t + a) / 2 for (t, _), (a, _) in zip(results["plain"], results["plain again"])
                    ] if clients == 1 else plain
@@ -238,36 +245,43 @@ def icache(s):
                f"{p['I1mr']:.0f} -> {q['I1mr']:.0f}")
 
 
+PSYCOPG2_FETCH = ("import psycopg2; c = psycopg2.connect(''); cur = c.cursor(); "
+                  "cur.execute('select * from big'); print(len(cur.fetchall()))")
+
+
 def large(s):
+    """The 1M-row result through the C client and psycopg2, and COPY OUT of
+    it: medians of interleaved rounds, ratios to plain libpq with the
+    medians themselves (seconds, KB), since these move with the host."""
     q = "select * from big"
     variants = {"plain": s.env, "pqward": s.variant("big"),
                 "pqward 2 masked": s.variant("big2", s.mask2),
                 "pqward detect": s.variant("bigd", s.detect)}
-    res = {k: [] for k in variants}
-    for _ in range(min(PAIRS, 3)):
-        for name, env in variants.items():
-            res[name].append(peak_rss([CLIENT, "fetch", q], env))
-    wall0 = statistics.median(w for w, _ in res["plain"])
-    rss0 = statistics.median(r for _, r in res["plain"])
-    for name in ("pqward", "pqward 2 masked", "pqward detect"):
-        wall = statistics.median(w for w, _ in res[name])
-        rss = statistics.median(r for _, r in res[name])
-        masked2 = name == "pqward 2 masked"
-        report(f"1M rows x 6 cols, C client: {name} wall ratio", f"{wall / wall0:.2f}",
-               "<= 1.5" if masked2 else None, wall / wall0 <= 1.5 if masked2 else None)
-        report(f"1M rows x 6 cols, C client: {name} peak RSS ratio", f"{rss / rss0:.2f}",
-               "<= 1.3" if masked2 else None, rss / rss0 <= 1.3 if masked2 else None)
-    py = ["/usr/bin/python3", "-c", "import psycopg2; c=psycopg2.connect(''); cur=c.cursor(); "
-          "cur.execute('select * from big'); print(len(cur.fetchall()))"]
-    pw = [peak_rss(py, s.env), peak_rss(py, variants["pqward 2 masked"])]
-    report("1M rows, psycopg2: pqward 2 masked wall ratio", f"{pw[1][0] / pw[0][0]:.2f}")
-    report("1M rows, psycopg2: pqward 2 masked peak RSS ratio", f"{pw[1][1] / pw[0][1]:.2f}")
-    cp = {k: [] for k in ("plain", "pqward 2 masked")}
-    for _ in range(min(PAIRS, 3)):
-        for name in cp:
-            cp[name].append(peak_rss([CLIENT, "copyout", q], variants[name])[0])
-    ratio = statistics.median(cp["plain"]) / statistics.median(cp["pqward 2 masked"])
-    report("COPY OUT 1M rows, 2 masked: throughput ratio", f"{ratio:.2f}")
+    rounds = min(PAIRS, 3)
+
+    def compare(client, names, cmd, targets=False):
+        res = interleaved(names, rounds, lambda n: peak_rss(cmd, variants[n]))
+        wall0 = statistics.median(w for w, _ in res["plain"])
+        rss0 = statistics.median(r for _, r in res["plain"])
+        for name in names[1:]:
+            wall = statistics.median(w for w, _ in res[name])
+            rss = statistics.median(r for _, r in res[name])
+            check = targets and name == "pqward 2 masked"
+            report(f"1M rows x 6 cols, {client}: {name} wall ratio",
+                   f"{wall / wall0:.2f} ({wall:.2f} vs {wall0:.2f} s)",
+                   "<= 1.5" if check else None, wall / wall0 <= 1.5 if check else None)
+            report(f"1M rows x 6 cols, {client}: {name} peak RSS ratio",
+                   f"{rss / rss0:.2f} ({rss // 1024} vs {rss0 // 1024} MB)",
+                   "<= 1.3" if check else None, rss / rss0 <= 1.3 if check else None)
+
+    compare("C client", list(variants), [CLIENT, "fetch", q], targets=True)
+    compare("psycopg2", ["plain", "pqward 2 masked", "pqward detect"],
+            ["/usr/bin/python3", "-c", PSYCOPG2_FETCH])
+    cp = interleaved(["plain", "pqward 2 masked"], rounds,
+                     lambda n: peak_rss([CLIENT, "copyout", q], variants[n])[0])
+    plain, ours = statistics.median(cp["plain"]), statistics.median(cp["pqward 2 masked"])
+    report("COPY OUT 1M rows, 2 masked: throughput ratio",
+           f"{plain / ours:.2f} ({ours:.2f} vs {plain:.2f} s)")
 
 
 def journal(s):
