@@ -23,6 +23,7 @@
 
 #include "journal/chain_hash.h"
 #include "journal/spool.h"
+#include "journal/spool_record.h"
 #include "journal/store.h"
 
 namespace pqward::journal {
@@ -52,7 +53,7 @@ struct Core {
   std::mutex mu;                        // guards everything below except db_mu/store
   std::condition_variable work_cv;      // wakes the writer
   std::condition_variable done_cv;      // wakes Flush/exit waiters after each attempt
-  Batch queue;                          // spooled, not yet taken by the writer
+  RecordQueue queue;                    // spooled, not yet taken by the writer
   uint64_t appended = 0;                // records spooled by this Core
   uint64_t spooled = 0;                 // their bytes
   uint64_t spooled_seen = 0;            // `spooled` at the writer's last prefault
@@ -171,11 +172,28 @@ void PrefaultAhead(Core* c, std::unique_lock<std::mutex>& lk) {
   }
 }
 
+// Turns the records taken from the queue into the lines of `batch`: the
+// canonical JSON is made here, off the statements' path. A record that does
+// not decode can only be a bug; it is reported rather than waited for.
+// Called without c->mu.
+void TakeRecords(Core* c, RecordQueue* taken, Batch* batch) {
+  size_t before = batch->size();
+  AddSpoolRecords(taken->bytes, batch);
+  size_t bad = taken->count - (batch->size() - before);
+  taken->clear();
+  if (bad == 0) return;
+  std::lock_guard<std::mutex> lk(c->mu);
+  c->committed += bad;
+  fprintf(stderr, "pqward: journal %s: %zu spooled records did not decode (a bug)\n",
+          c->path.c_str(), bad);
+}
+
 void WriterLoop(Core* c) {
   // Background work: the events are durable in the spool already, so the
   // writer yields the CPU to the program's own threads (Linux: per thread).
   setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kWriterNice);
-  Batch batch;  // taken from the queue, not yet committed
+  Batch batch;        // taken from the queue, not yet committed
+  RecordQueue taken;  // the queue's records being turned into `batch`
   milliseconds delay = kBatchInterval;
   std::unique_lock<std::mutex> lk(c->mu);
   c->writer_running = true;
@@ -186,21 +204,17 @@ void WriterLoop(Core* c) {
       c->work_cv.wait_for(lk, delay);  // back off after a failure; Flush cuts it short
     } else if (!c->quit) {
       c->work_cv.wait_for(lk, delay, [&] {
-        return c->queue.size() >= kBatchEvents || c->flush_requested || c->quit;
+        return c->queue.count >= kBatchEvents || c->flush_requested || c->quit;
       });
     }
     c->flush_requested = false;
-    if (batch.empty()) {
-      batch.swap(c->queue);  // the appenders get this batch's memory back
-    } else {
-      batch.AddAll(c->queue);
-      c->queue.clear();
-    }
-    if (batch.empty()) {
+    taken.swap(c->queue);  // the appenders get the last batch's memory back
+    if (batch.empty() && taken.empty()) {
       if (c->quit) return;
       continue;
     }
     lk.unlock();
+    TakeRecords(c, &taken, &batch);
     Status s = WriteBatch(c, &batch);
     lk.lock();
     c->failing = !s.ok();
@@ -267,7 +281,7 @@ void ForkChild() {
   for (RecorderImpl* r : GetRegistry()->recorders) {
     Core* old = r->core_.load();
     CloseSpool(&old->spool);
-    Batch().swap(old->queue);
+    RecordQueue().swap(old->queue);
     r->core_ = new Core(old->path);  // `old` is leaked: its mutexes are held
   }
   GetRegistry()->mu.unlock();
@@ -325,21 +339,22 @@ Status RecorderImpl::Append(Chain* chain, Event* ev) {
   if (chain->session.empty()) return Status::Internal("journal: chain without a session id");
   ev->seq = chain->next_seq;
   if (ev->seq == 0) ev->session = chain->session;  // only the first event names it
-  // Encoded outside the lock, in this thread's own buffer; the writer hashes.
-  thread_local std::string line;
-  Batch::Entry e;
-  MakeRecord(*chain, *ev, &line, &e);
+  // Encoded outside the lock, in this thread's own buffer, as a binary
+  // record: the writer makes its canonical JSON and hashes it.
+  thread_local std::string record;
+  record.clear();
+  AppendSpoolRecord(chain->session, *ev, &record);
   Core* c = core_.load();
   {
     std::unique_lock<std::mutex> lk(c->mu);
     if (c->spool.fd < 0) PQWARD_RETURN_IF_ERROR(CreateSpool(SpoolDir(c->path), &c->spool));
-    WaitForEmptySpool(c, lk, line.size());
-    PQWARD_RETURN_IF_ERROR(WriteSpool(&c->spool, line));
-    c->queue.Add(line, e);
+    WaitForEmptySpool(c, lk, record.size());
+    PQWARD_RETURN_IF_ERROR(WriteSpool(&c->spool, record));
+    c->queue.Add(record);
     ++c->appended;
-    c->spooled += line.size();
+    c->spooled += record.size();
     if (c->writer == nullptr) StartWriter(c, lk);
-    if (c->queue.size() == kBatchEvents) c->work_cv.notify_one();
+    if (c->queue.count == kBatchEvents) c->work_cv.notify_one();
   }
   chain->next_seq++;
   return Status::OK();

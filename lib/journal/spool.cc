@@ -1,6 +1,7 @@
-// Spool files: one per writing process, one record per line, copied into a
-// shared map (or, where space cannot be reserved, written with one O_APPEND
-// write(2)) so that a record is either whole or never read; drained
+// Spool files: one per writing process, binary records (spool_record.h)
+// back to back, copied into a shared map (or, where space cannot be
+// reserved, written with one O_APPEND write(2)) so that a record is either
+// whole or never read; drained
 // into SQLite by their owner, or by the next opener once the owner is dead
 // (its flock is gone).
 #include "journal/spool.h"
@@ -18,6 +19,7 @@
 #include <cstring>
 
 #include "journal/chain_hash.h"
+#include "journal/spool_record.h"
 
 namespace pqward::journal {
 
@@ -54,6 +56,10 @@ bool Cover(SpoolFile* spool, size_t need) {
 }
 
 Status AppendWithWrite(SpoolFile* spool, std::string_view line) {
+  if (spool->torn) {
+    return Status::Journal("journal spool " + spool->path +
+                           ": a torn record could not be cut off; it takes no more events");
+  }
   ssize_t n;
   do {
     n = write(spool->fd, line.data(), line.size());
@@ -64,7 +70,9 @@ Status AppendWithWrite(SpoolFile* spool, std::string_view line) {
   }
   int err = n < 0 ? errno : ENOSPC;
   if (n > 0 && ftruncate(spool->fd, static_cast<off_t>(spool->size)) != 0) {
-    // Cannot cut the torn line off: readers skip it (its body does not parse).
+    // Readers stop at a torn record, so nothing may follow the one that
+    // could not be cut off: this spool takes no more.
+    spool->torn = true;
   }
   return SysError(spool->path, "write", err);
 }
@@ -179,6 +187,13 @@ Status ReadSpool(int fd, const std::string& path, Batch* out) {
     data.append(buf, static_cast<size_t>(n));
     off += n;
   }
+  if (!data.empty() && data[0] == kRecordMark) {
+    // Up to the zero byte that ends a mapped spool's records (older records
+    // of a reused spool may follow it), or a torn last record.
+    AddSpoolRecords(data, out);
+    return Status::OK();
+  }
+  // A spool of an earlier pqward: one line per record.
   data.resize(std::min(data.size(), data.find('\0')));  // a mapped spool's end
   size_t pos = 0;
   while (pos < data.size()) {

@@ -30,13 +30,14 @@ struct SpoolFile {
   char* map = nullptr;    // the file's first `capacity` bytes (null: none yet)
   size_t capacity = 0;    // reserved and mapped
   size_t prefaulted = 0;  // bytes made writable by PrefaultSpool since the last reset
+  bool torn = false;      // a write(2) append left a record it could not cut off
 };
 
 // Creates and locks a fresh spool file (mode 0600) in `dir`.
 Status CreateSpool(const std::string& dir, SpoolFile* out);
 
-// Appends `line` whole, or not at all (on error the records are unchanged).
-Status WriteSpool(SpoolFile* spool, std::string_view line);
+// Appends a record whole, or not at all (on error the records are unchanged).
+Status WriteSpool(SpoolFile* spool, std::string_view record);
 
 // Makes the map writable up to byte `end` (growing the reservation to cover
 // it) before the appends get there, so that an append's copy takes no page
@@ -52,9 +53,10 @@ void ResetSpool(SpoolFile* spool);
 // Unmaps and closes the spool (the file stays unless the caller unlinks it).
 void CloseSpool(SpoolFile* spool);
 
-// Reads every complete, intact record of an open spool, sealed or not (torn
-// lines skipped; reading stops at the zero byte after the last record of a
-// mapped spool).
+// Reads every complete, intact record of an open spool into unsealed lines
+// (reading stops at a torn record and at the zero byte after the last record
+// of a mapped spool). Spools of earlier pqward builds hold lines, sealed or not:
+// torn ones are skipped.
 Status ReadSpool(int fd, const std::string& path, Batch* out);
 
 // Drains every orphaned spool of the journal into `store` (sealing its

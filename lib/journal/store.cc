@@ -131,29 +131,20 @@ void Batch::Add(std::string_view line, Entry e) {
   entries_.push_back(e);
 }
 
-void Batch::AddAll(const Batch& other) {
-  size_t base = bytes_.size();
-  bytes_.append(other.bytes_);
-  for (Entry e : other.entries_) {
-    e.off += base;
-    entries_.push_back(e);
-  }
-}
-
 void Batch::Seal(size_t i, const char* hash) {
   Entry& e = entries_[i];
   std::memcpy(bytes_.data() + e.off, hash, 64);
   e.sealed = true;
 }
 
-void MakeRecord(const Chain& chain, const Event& ev, std::string* line, Batch::Entry* e) {
+void MakeRecord(std::string_view session, const Event& ev, std::string* line, Batch::Entry* e) {
   line->assign(kUnsealed).append("\t\t");
-  line->append(chain.session).push_back('\t');
+  line->append(session).push_back('\t');
   e->body_off = line->size();
   AppendCanonicalJson(ev, line);
   line->push_back('\n');
   e->len = line->size();
-  e->session_len = chain.session.size();
+  e->session_len = session.size();
   e->seq = ev.seq;
   e->derive = DeriveOf(ev.kind);
   e->sealed = false;

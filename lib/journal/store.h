@@ -26,14 +26,14 @@ inline constexpr int kSchemaVersion = 2;
 enum class Derive : uint8_t { kNone, kStart, kEnd, kFailed };
 Derive DeriveOf(std::string_view kind);  // session_start, session_end, connect_failed
 
-// Events as spooled and stored: their spool lines back to back in one buffer,
-// "<hash>\t<prev_hash>\t<session>\t<canonical json>\n" each. The program's
-// threads spool a line *unsealed*: its hash is kUnsealed and its prev_hash
-// empty, because hashing is left to the writer (Seal), off the statement's
-// path. Spools of pqward 0.1 hold sealed lines (0.1.0 wrote no session field;
-// such lines are rewritten when read back).
-// Cleared batches keep their memory, so the recorder allocates nothing per
-// event once warm, and no record is freed by a thread other than its writer.
+// Events on their way into SQLite: their lines back to back in one buffer,
+// "<hash>\t<prev_hash>\t<session>\t<canonical json>\n" each. A line is made
+// *unsealed* from a spooled record (spool_record.h): its hash is kUnsealed
+// and its prev_hash empty until the writer hashes it (Seal). Spools of
+// earlier builds hold such lines themselves, and those of pqward 0.1.0
+// sealed ones without a session field (rewritten when read back).
+// Cleared batches keep their memory, so the writer allocates nothing per
+// event once warm.
 class Batch {
  public:
   struct Entry {
@@ -48,14 +48,9 @@ class Batch {
 
   // Appends `line` (with its '\n'); `e`'s offsets are relative to the line.
   void Add(std::string_view line, Entry e);
-  void AddAll(const Batch& other);
   void clear() {
     bytes_.clear();
     entries_.clear();
-  }
-  void swap(Batch& other) {
-    bytes_.swap(other.bytes_);
-    entries_.swap(other.entries_);
   }
   bool empty() const { return entries_.empty(); }
   size_t size() const { return entries_.size(); }
@@ -88,9 +83,9 @@ struct LineFields {
 inline constexpr std::string_view kUnsealed =
     "----------------------------------------------------------------";
 
-// Encodes event `ev` (its seq set) of `chain`'s session as an unsealed spool
-// line into *line (replaced; its '\n' included) and where its parts are into *e.
-void MakeRecord(const Chain& chain, const Event& ev, std::string* line, Batch::Entry* e);
+// Encodes event `ev` (its seq set) of `session` as an unsealed spool line
+// into *line (replaced; its '\n' included) and where its parts are into *e.
+void MakeRecord(std::string_view session, const Event& ev, std::string* line, Batch::Entry* e);
 
 // The newest sealed event of each session a writer has seen: the chain's
 // tips, so that sealing a session's next event needs no lookup.

@@ -17,6 +17,7 @@
 #include "journal/reader.h"
 #include "journal/recorder.h"
 #include "journal/spool.h"
+#include "journal/spool_record.h"
 #include "journal/store.h"
 
 using namespace pqward::journal;
@@ -321,6 +322,19 @@ fs::path OnlySpool(const TempDir& dir) {
   return spools[0];
 }
 
+std::string ReadBytes(std::fstream& f) {
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+// Where each whole record of a spool's bytes starts, and where they end.
+std::vector<size_t> RecordStarts(std::string_view bytes, size_t* end) {
+  std::vector<size_t> starts;
+  size_t pos = 0;
+  for (size_t n; (n = SpoolRecordSize(bytes.substr(pos))) != 0; pos += n) starts.push_back(pos);
+  *end = pos;
+  return starts;
+}
+
 TEST_CASE("a spool reused after a drain gives back only what the journal lacks", "[journal]") {
   TempDir dir;
   RecordThenDie(dir, [](Recorder* r, Chain* chain) {
@@ -331,12 +345,13 @@ TEST_CASE("a spool reused after a drain gives back only what the journal lacks",
   });
   fs::path spool = OnlySpool(dir);
   SECTION("the new records end at their zero byte") {}
-  SECTION("an append torn over the zero byte exposes older lines, which are skipped") {
+  SECTION("an append torn over the zero byte exposes older records, which are not read") {
     std::fstream f(spool, std::ios::in | std::ios::out | std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    size_t zero = bytes.find('\0');
-    REQUIRE(zero != std::string::npos);
-    REQUIRE(bytes.find("before 3", zero) != std::string::npos);  // stale lines follow
+    std::string bytes = ReadBytes(f);
+    size_t zero;
+    REQUIRE(RecordStarts(bytes, &zero).size() == 2);
+    REQUIRE(bytes[zero] == '\0');
+    REQUIRE(bytes.find("before 3", zero) != std::string::npos);  // stale records follow
     f.seekp(static_cast<std::streamoff>(zero));
     f.put('x');
   }
@@ -357,11 +372,12 @@ TEST_CASE("a record the process died writing is never read, nor anything after i
   fs::path spool = OnlySpool(dir);
   {  // an append stopped just before its first byte: that byte is still the zero
     std::fstream f(spool, std::ios::in | std::ios::out | std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    size_t torn = bytes.find("torn 2");
-    REQUIRE(torn != std::string::npos);
-    size_t start = bytes.rfind('\n', torn) + 1;
-    REQUIRE(bytes.substr(start, 64) == kUnsealed);  // spooled unsealed: the writer hashes
+    std::string bytes = ReadBytes(f);
+    size_t end;
+    std::vector<size_t> starts = RecordStarts(bytes, &end);
+    REQUIRE(starts.size() == 4);
+    size_t start = starts[2];
+    REQUIRE(bytes.substr(start, starts[3] - start).find("torn 2") != std::string::npos);
     f.seekp(static_cast<std::streamoff>(start));
     f.put('\0');
   }
@@ -531,15 +547,14 @@ bool Resident(const char* p, size_t len) {
   return true;
 }
 
-// An unsealed spool line of event `seq` of one session.
-std::string Line(int64_t seq, const std::string& sql) {
-  static const Chain chain{NewSessionId(), 0};
+// The spool record of event `seq` of one session.
+std::string Record(int64_t seq, const std::string& sql) {
+  static const std::string session = NewSessionId();
   Event ev = Query(sql);
   ev.seq = seq;
-  std::string line;
-  Batch::Entry e;
-  MakeRecord(chain, ev, &line, &e);
-  return line;
+  std::string record;
+  AppendSpoolRecord(session, ev, &record);
+  return record;
 }
 
 }  // namespace
@@ -549,7 +564,7 @@ TEST_CASE("the spool is prefaulted ahead of the appends, its records unchanged",
   SpoolFile spool;
   REQUIRE(CreateSpool(dir.path.string(), &spool).ok());
   REQUIRE(spool.mapped);
-  REQUIRE(WriteSpool(&spool, Line(0, "before")).ok());
+  REQUIRE(WriteSpool(&spool, Record(0, "before")).ok());
   const size_t ahead = 3 << 20;     // past the first reservation: it grows
   REQUIRE(spool.capacity < ahead);  // the pages past it cannot be in memory yet
   if (!PrefaultSpool(&spool, ahead)) {
@@ -561,7 +576,7 @@ TEST_CASE("the spool is prefaulted ahead of the appends, its records unchanged",
   CHECK(spool.capacity >= ahead);
   CHECK(spool.prefaulted == ahead);
   CHECK(Resident(spool.map, ahead));
-  REQUIRE(WriteSpool(&spool, Line(1, "after")).ok());
+  REQUIRE(WriteSpool(&spool, Record(1, "after")).ok());
   Batch read;
   REQUIRE(ReadSpool(spool.fd, spool.path, &read).ok());
   REQUIRE(read.size() == 2);

@@ -1,0 +1,228 @@
+// The binary spool record of an event; see spool_record.h. The encoder runs
+// on every statement's path: a pass that counts the record's bytes, and one
+// that copies them into place. The decoder runs on the writer thread and in
+// recovery, and checks every length it reads.
+#include "journal/spool_record.h"
+
+#include <cstdint>
+#include <cstring>
+
+namespace pqward::journal {
+
+namespace {
+
+constexpr uint32_t kNull = UINT32_MAX;  // the length written for a SQL NULL
+constexpr size_t kHead = 1 + 8;         // mark, body size (uint64_t)
+constexpr size_t kFrame = kHead + 1;    // ... and the end byte
+
+enum Flags : uint8_t { kHasParams = 1, kHasRows = 2, kHasError = 4 };
+
+// Encode runs twice over an event: once to count the record's bytes, once
+// to copy them into space reserved for exactly that many. Both passes are
+// one template, so the two cannot disagree.
+struct Counter {
+  size_t n = 0;
+  void Put(const void*, size_t k) { n += k; }
+};
+
+struct Writer {
+  char* p;
+  void Put(const void* src, size_t k) {
+    std::memcpy(p, src, k);
+    p += k;
+  }
+};
+
+template <typename Sink, typename T>
+void PutInt(Sink& s, T v) {
+  s.Put(&v, sizeof v);
+}
+
+template <typename Sink>
+void PutStr(Sink& s, std::string_view v) {
+  PutInt(s, static_cast<uint32_t>(v.size()));
+  s.Put(v.data(), v.size());
+}
+
+template <typename Sink>
+void PutValues(Sink& s, const std::vector<Value>& values) {
+  PutInt(s, static_cast<uint32_t>(values.size()));
+  for (const Value& v : values) {
+    if (v) {
+      PutStr(s, *v);
+    } else {
+      PutInt(s, kNull);
+    }
+  }
+}
+
+// The body: every field of the event (journal/event.h) but prev_hash and
+// hash; `extra` as CBOR, empty when the event has none.
+template <typename Sink>
+void Encode(Sink& s, std::string_view session, const Event& ev, std::string_view extra) {
+  PutStr(s, session);
+  PutInt(s, ev.seq);
+  PutInt(s, ev.started_at_us);
+  PutInt(s, ev.duration_us);
+  for (const std::string* f :
+       {&ev.kind, &ev.api, &ev.sql, &ev.statement_name, &ev.status, &ev.command_tag}) {
+    PutStr(s, *f);
+  }
+  PutInt(s, static_cast<uint8_t>((ev.params ? kHasParams : 0) | (ev.rows ? kHasRows : 0) |
+                                 (ev.error ? kHasError : 0)));
+  if (ev.rows) PutInt(s, *ev.rows);
+  if (ev.params) PutValues(s, *ev.params);
+  if (ev.error) {
+    PutStr(s, ev.error->sqlstate);
+    PutStr(s, ev.error->message);
+  }
+  PutInt(s, static_cast<uint32_t>(ev.columns.size()));
+  for (const Column& c : ev.columns) {
+    PutStr(s, c.name);
+    PutInt(s, c.type_oid);
+    PutInt(s, c.table_oid);
+    PutInt(s, c.table_column);
+  }
+  PutInt(s, static_cast<uint32_t>(ev.values.size()));
+  for (const Row& row : ev.values) PutValues(s, row);
+  PutStr(s, extra);
+}
+
+// Reads a body front to back; every getter fails rather than read past it.
+class Reader {
+ public:
+  explicit Reader(std::string_view data) : d_(data) {}
+  bool done() const { return d_.empty(); }
+
+  template <typename T>
+  bool Int(T* v) {
+    if (d_.size() < sizeof(T)) return false;
+    std::memcpy(v, d_.data(), sizeof(T));
+    d_.remove_prefix(sizeof(T));
+    return true;
+  }
+  bool Str(std::string* v) {
+    uint32_t n;
+    if (!Int(&n) || n > d_.size()) return false;
+    v->assign(d_.data(), n);
+    d_.remove_prefix(n);
+    return true;
+  }
+  bool Val(Value* v) {
+    uint32_t n;
+    if (!Int(&n)) return false;
+    if (n == kNull) {
+      v->reset();
+      return true;
+    }
+    if (n > d_.size()) return false;
+    v->emplace(d_.data(), n);
+    d_.remove_prefix(n);
+    return true;
+  }
+  // A count of items that take at least `least` bytes each (so that a
+  // corrupt count cannot make the caller allocate more than the record holds).
+  bool Count(uint32_t* n, size_t least) { return Int(n) && *n <= d_.size() / least; }
+  bool Values(std::vector<Value>* out) {
+    uint32_t n;
+    if (!Count(&n, sizeof(uint32_t))) return false;
+    out->resize(n);
+    for (Value& v : *out) {
+      if (!Val(&v)) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::string_view d_;
+};
+
+bool ParseBody(Reader& r, std::string* session, Event* ev) {
+  uint8_t flags = 0;
+  if (!r.Str(session) || !r.Int(&ev->seq) || !r.Int(&ev->started_at_us) ||
+      !r.Int(&ev->duration_us)) {
+    return false;
+  }
+  for (std::string* f :
+       {&ev->kind, &ev->api, &ev->sql, &ev->statement_name, &ev->status, &ev->command_tag}) {
+    if (!r.Str(f)) return false;
+  }
+  if (!r.Int(&flags)) return false;
+  if ((flags & kHasRows) && !r.Int(&ev->rows.emplace())) return false;
+  if ((flags & kHasParams) && !r.Values(&ev->params.emplace())) return false;
+  if ((flags & kHasError) != 0) {
+    Error& e = ev->error.emplace();
+    if (!r.Str(&e.sqlstate) || !r.Str(&e.message)) return false;
+  }
+  uint32_t n;
+  if (!r.Count(&n, 16)) return false;
+  ev->columns.resize(n);
+  for (Column& c : ev->columns) {
+    if (!r.Str(&c.name) || !r.Int(&c.type_oid) || !r.Int(&c.table_oid) || !r.Int(&c.table_column)) {
+      return false;
+    }
+  }
+  if (!r.Count(&n, sizeof(uint32_t))) return false;
+  ev->values.resize(n);
+  for (Row& row : ev->values) {
+    if (!r.Values(&row)) return false;
+  }
+  std::string extra;
+  if (!r.Str(&extra)) return false;
+  if (!extra.empty()) {
+    ev->extra = nlohmann::json::from_cbor(extra, true, false);
+    if (ev->extra.is_discarded()) return false;
+  }
+  if (ev->seq == 0) ev->session = *session;  // as Recorder::Append set it
+  return r.done();
+}
+
+}  // namespace
+
+void AppendSpoolRecord(std::string_view session, const Event& ev, std::string* out) {
+  thread_local std::string extra;
+  extra.clear();
+  if (!ev.extra.empty()) nlohmann::json::to_cbor(ev.extra, extra);
+  Counter count;
+  Encode(count, session, ev, extra);
+  const uint64_t body = count.n;
+  size_t start = out->size();
+  out->resize(start + kFrame + body);
+  char* p = out->data() + start;
+  p[0] = kRecordMark;
+  std::memcpy(p + 1, &body, sizeof body);
+  Writer w{p + kHead};
+  Encode(w, session, ev, extra);
+  p[kHead + body] = kRecordEnd;
+}
+
+size_t SpoolRecordSize(std::string_view data) {
+  uint64_t body;
+  if (data.size() < kFrame || data[0] != kRecordMark) return 0;
+  std::memcpy(&body, data.data() + 1, sizeof body);
+  if (body > data.size() - kFrame || data[kHead + body] != kRecordEnd) return 0;
+  return kFrame + body;
+}
+
+bool ParseSpoolRecord(std::string_view record, std::string* session, Event* ev) {
+  if (SpoolRecordSize(record) != record.size() || record.empty()) return false;
+  ev->Clear();
+  Reader r(record.substr(kHead, record.size() - kFrame));
+  return ParseBody(r, session, ev);
+}
+
+size_t AddSpoolRecords(std::string_view records, Batch* out) {
+  thread_local Event ev;  // the writer's: reused, so decoding allocates little
+  thread_local std::string session, line;
+  size_t n = 0;
+  for (size_t size; (size = SpoolRecordSize(records)) != 0; records.remove_prefix(size)) {
+    ++n;
+    if (!ParseSpoolRecord(records.substr(0, size), &session, &ev)) continue;
+    Batch::Entry e;
+    MakeRecord(session, ev, &line, &e);
+    out->Add(line, e);
+  }
+  return n;
+}
+
+}  // namespace pqward::journal

@@ -1,0 +1,136 @@
+#include <catch2/catch.hpp>
+
+#include <cstring>
+
+#include "journal/event.h"
+#include "journal/spool_record.h"
+#include "journal/store.h"
+
+using namespace pqward::journal;
+
+namespace {
+
+const std::string kSession = "0123456789abcdef0123456789abcdef";
+
+// Every field set, with NULLs, bytes that JSON must escape and invalid UTF-8.
+Event Full() {
+  Event ev;
+  ev.seq = 3;
+  ev.kind = "query";
+  ev.api = "PQexecParams";
+  ev.sql = "select $1, $2 -- \"q\"\n\t\xff";
+  ev.params = std::vector<Value>{std::string("x"), std::nullopt, std::string("\\x00ff")};
+  ev.statement_name = "s1";
+  ev.status = "PGRES_FATAL_ERROR";
+  ev.command_tag = "SELECT 2";
+  ev.rows = 2;
+  ev.columns = {{"a", 23, 16384, 1}, {"b\xc3", 25, 0, 0}};
+  ev.values = {{std::string("1"), std::nullopt}, {std::string(""), std::string("\x01\xfe")}};
+  ev.error = Error{"22012", "division by zero"};
+  ev.started_at_us = 1795477372033134;
+  ev.duration_us = 42;
+  ev.extra = {{"part", 2},
+              {"copy", {{"direction", "out"}, {"bytes", 12}, {"rows", -1}}},
+              {"argv", {"psql", "-c", "\xff"}},
+              {"f", 1.5},
+              {"b", true},
+              {"n", nullptr}};
+  return ev;
+}
+
+std::string Record(const Event& ev) {
+  std::string rec;
+  AppendSpoolRecord(kSession, ev, &rec);
+  return rec;
+}
+
+}  // namespace
+
+TEST_CASE("a spool record gives back the event's exact canonical JSON", "[journal]") {
+  Event small;
+  small.seq = 0;  // a session's first event names its session
+  small.kind = "session_start";
+  small.api = "PQconnectdb";
+  small.started_at_us = 1;
+  for (const Event& ev : {Full(), small}) {
+    std::string rec = Record(ev);
+    REQUIRE(SpoolRecordSize(rec) == rec.size());
+    std::string session;
+    Event back;
+    REQUIRE(ParseSpoolRecord(rec, &session, &back));
+    CHECK(session == kSession);
+    Event expected = ev;
+    if (expected.seq == 0) expected.session = kSession;  // as Recorder::Append sets it
+    CHECK(CanonicalJson(back) == CanonicalJson(expected));
+  }
+}
+
+TEST_CASE("absent and empty parameter lists stay apart", "[journal]") {
+  Event none = Full(), empty = Full();
+  none.params.reset();
+  empty.params = std::vector<Value>{};
+  std::string session;
+  Event a, b;
+  REQUIRE(ParseSpoolRecord(Record(none), &session, &a));
+  REQUIRE(ParseSpoolRecord(Record(empty), &session, &b));
+  CHECK_FALSE(a.params.has_value());
+  REQUIRE(b.params.has_value());
+  CHECK(b.params->empty());
+}
+
+TEST_CASE("spool records become the unsealed lines the writer seals", "[journal]") {
+  std::string recs = Record(Full());
+  Event second = Full();
+  second.seq = 4;
+  second.kind = "session_end";
+  AppendSpoolRecord(kSession, second, &recs);
+  std::string tail = recs;
+  recs.push_back('\0');  // the end of a mapped spool's records
+  recs += tail;          // older records of a reused spool, never read
+  Batch batch;
+  CHECK(AddSpoolRecords(recs, &batch) == 2);
+  REQUIRE(batch.size() == 2);
+  const Batch::Entry& e = batch.entries()[1];
+  CHECK(e.seq == 4);
+  CHECK(e.derive == Derive::kEnd);
+  CHECK_FALSE(e.sealed);
+  CHECK(batch.session(e) == kSession);
+  CHECK(batch.body(e) == CanonicalJson(second));
+  CHECK(batch.line(e).substr(0, 64) == kUnsealed);
+}
+
+TEST_CASE("a torn or corrupt spool record is never read", "[journal]") {
+  const std::string rec = Record(Full());
+  std::string session;
+  Event ev;
+  SECTION("cut short anywhere") {
+    for (size_t n = 0; n < rec.size(); ++n) {
+      CHECK(SpoolRecordSize(std::string_view(rec).substr(0, n)) == 0);
+    }
+  }
+  SECTION("its first byte not yet written") {
+    std::string bad = rec;
+    bad[0] = '\0';
+    CHECK(SpoolRecordSize(bad) == 0);
+  }
+  SECTION("its size or its end byte wrong") {
+    std::string bad = rec;
+    bad.back() = 'x';
+    CHECK(SpoolRecordSize(bad) == 0);
+    bad = rec;
+    bad[1] = static_cast<char>(bad[1] + 2);  // the size: the end byte is not where it says
+    CHECK(SpoolRecordSize(bad + "xx") == 0);
+  }
+  SECTION("a count inside it larger than the record") {
+    std::string bad = rec;
+    // The first field is the session's length: claim more than is there.
+    uint32_t huge = 1u << 30;
+    std::memcpy(bad.data() + 9, &huge, sizeof huge);
+    REQUIRE(SpoolRecordSize(bad) == bad.size());        // the frame is intact...
+    CHECK_FALSE(ParseSpoolRecord(bad, &session, &ev));  // ...the body is not
+  }
+  Batch batch;
+  std::string two = rec + rec;
+  two.resize(two.size() - 1);  // the second is torn
+  CHECK(AddSpoolRecords(two, &batch) == 1);
+}
