@@ -17,12 +17,16 @@ namespace {
 
 // Appends into a std::string's own storage without std::string's per-call
 // overhead (this runs for every statement): grows it ahead, trims at the end.
+// The string may already hold much more (the writer's batch): growing and
+// zero-filling go by what this Buf wrote, never by the string's whole size.
 class Buf {
  public:
-  Buf(std::string* s, size_t guess) : s_(s), n_(s->size()) { s_->resize(n_ + guess); }
+  Buf(std::string* s, size_t guess) : s_(s), start_(s->size()), n_(start_) {
+    s_->resize(n_ + guess);
+  }
   ~Buf() { s_->resize(n_); }
   [[gnu::always_inline]] void append(const char* p, size_t k) {
-    if (n_ + k > s_->size()) s_->resize(std::max(2 * s_->size(), n_ + k));
+    if (n_ + k > s_->size()) Grow(k);
     memcpy(s_->data() + n_, p, k);
     n_ += k;
   }
@@ -31,7 +35,9 @@ class Buf {
   [[gnu::always_inline]] void push_back(char c) { append(&c, 1); }
 
  private:
+  [[gnu::noinline]] void Grow(size_t k) { s_->resize(n_ + std::max(k, n_ - start_ + 256)); }
   std::string* s_;
+  size_t start_;
   size_t n_;
 };
 
@@ -143,7 +149,8 @@ void AppendInt(Buf* out, int64_t v) {
   out->append(buf, res.ptr);
 }
 
-void AppendValue(Buf* out, const Value& v) {
+template <typename S>
+void AppendValue(Buf* out, const BasicValue<S>& v) {
   if (v) {
     AppendString(out, *v);
   } else {
@@ -151,10 +158,9 @@ void AppendValue(Buf* out, const Value& v) {
   }
 }
 
-// Any JSON value with the same string rules; nlohmann objects keep their keys
-// sorted (std::map), so objects come out in canonical order.
 // A JSON array of values (a row, or bound parameters).
-void AppendValues(Buf* out, const std::vector<Value>& values) {
+template <typename S>
+void AppendValues(Buf* out, const std::vector<BasicValue<S>>& values) {
   out->push_back('[');
   for (size_t i = 0; i < values.size(); ++i) {
     if (i > 0) out->push_back(',');
@@ -163,6 +169,8 @@ void AppendValues(Buf* out, const std::vector<Value>& values) {
   out->push_back(']');
 }
 
+// Any JSON value with the same string rules; nlohmann objects keep their keys
+// sorted (std::map), so objects come out in canonical order.
 void AppendJson(Buf* out, const nlohmann::json& j) {
   switch (j.type()) {
     case nlohmann::json::value_t::object: {
@@ -222,6 +230,7 @@ void AppendField(Buf* out, std::string_view key, int64_t v) {
 
 }  // namespace
 
+template <>
 void Event::Clear() {
   for (std::string* s :
        {&session, &kind, &api, &sql, &statement_name, &status, &command_tag, &prev_hash, &hash}) {
@@ -248,7 +257,10 @@ std::string CanonicalJson(const Event& ev) {
   return out;
 }
 
-void AppendCanonicalJson(const Event& ev, std::string* str) {
+namespace {
+
+template <typename S>
+void AppendCanonical(const BasicEvent<S>& ev, std::string* str) {
   size_t guess = 192 + ev.sql.size() + ev.columns.size() * 40 + ev.values.size() * 16;
   Buf out(str, guess);
   Buf* dst = &out;
@@ -257,7 +269,7 @@ void AppendCanonicalJson(const Event& ev, std::string* str) {
   if (!ev.columns.empty()) {
     out.append(",\"columns\":["sv);
     for (size_t i = 0; i < ev.columns.size(); ++i) {
-      const Column& c = ev.columns[i];
+      const BasicColumn<S>& c = ev.columns[i];
       if (i > 0) out.push_back(',');
       out.push_back('{');
       if (c.table_column != 0) {
@@ -320,6 +332,16 @@ void AppendCanonicalJson(const Event& ev, std::string* str) {
     out.push_back(']');
   }
   out.push_back('}');
+}
+
+}  // namespace
+
+void AppendCanonicalJson(const Event& ev, std::string* out) {
+  AppendCanonical(ev, out);
+}
+
+void AppendCanonicalJson(const EventView& ev, std::string* out) {
+  AppendCanonical(ev, out);
 }
 
 namespace {

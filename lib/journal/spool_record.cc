@@ -89,6 +89,7 @@ void Encode(Sink& s, std::string_view session, const Event& ev, std::string_view
 }
 
 // Reads a body front to back; every getter fails rather than read past it.
+// Strings are views into the body.
 class Reader {
  public:
   explicit Reader(std::string_view data) : d_(data) {}
@@ -101,14 +102,14 @@ class Reader {
     d_.remove_prefix(sizeof(T));
     return true;
   }
-  bool Str(std::string* v) {
+  bool Str(std::string_view* v) {
     uint32_t n;
     if (!Int(&n) || n > d_.size()) return false;
-    v->assign(d_.data(), n);
+    *v = d_.substr(0, n);
     d_.remove_prefix(n);
     return true;
   }
-  bool Val(Value* v) {
+  bool Val(BasicValue<std::string_view>* v) {
     uint32_t n;
     if (!Int(&n)) return false;
     if (n == kNull) {
@@ -116,18 +117,18 @@ class Reader {
       return true;
     }
     if (n > d_.size()) return false;
-    v->emplace(d_.data(), n);
+    *v = d_.substr(0, n);
     d_.remove_prefix(n);
     return true;
   }
   // A count of items that take at least `least` bytes each (so that a
   // corrupt count cannot make the caller allocate more than the record holds).
   bool Count(uint32_t* n, size_t least) { return Int(n) && *n <= d_.size() / least; }
-  bool Values(std::vector<Value>* out) {
+  bool Values(std::vector<BasicValue<std::string_view>>* out) {
     uint32_t n;
     if (!Count(&n, sizeof(uint32_t))) return false;
     out->resize(n);
-    for (Value& v : *out) {
+    for (auto& v : *out) {
       if (!Val(&v)) return false;
     }
     return true;
@@ -137,43 +138,52 @@ class Reader {
   std::string_view d_;
 };
 
-bool ParseBody(Reader& r, std::string* session, Event* ev) {
+// Sets every field of *ev, none cleared first: the writer decodes into one
+// EventView, whose vectors keep their memory from one record to the next.
+bool ParseBody(Reader& r, EventView* ev) {
   uint8_t flags = 0;
-  if (!r.Str(session) || !r.Int(&ev->seq) || !r.Int(&ev->started_at_us) ||
+  if (!r.Str(&ev->session) || !r.Int(&ev->seq) || !r.Int(&ev->started_at_us) ||
       !r.Int(&ev->duration_us)) {
     return false;
   }
-  for (std::string* f :
+  for (std::string_view* f :
        {&ev->kind, &ev->api, &ev->sql, &ev->statement_name, &ev->status, &ev->command_tag}) {
     if (!r.Str(f)) return false;
   }
   if (!r.Int(&flags)) return false;
+  ev->rows.reset();
   if ((flags & kHasRows) && !r.Int(&ev->rows.emplace())) return false;
-  if ((flags & kHasParams) && !r.Values(&ev->params.emplace())) return false;
+  if (!(flags & kHasParams)) {
+    ev->params.reset();
+  } else if (!r.Values(ev->params ? &*ev->params : &ev->params.emplace())) {
+    return false;
+  }
+  ev->error.reset();
   if ((flags & kHasError) != 0) {
-    Error& e = ev->error.emplace();
+    auto& e = ev->error.emplace();
     if (!r.Str(&e.sqlstate) || !r.Str(&e.message)) return false;
   }
   uint32_t n;
   if (!r.Count(&n, 16)) return false;
   ev->columns.resize(n);
-  for (Column& c : ev->columns) {
+  for (auto& c : ev->columns) {
     if (!r.Str(&c.name) || !r.Int(&c.type_oid) || !r.Int(&c.table_oid) || !r.Int(&c.table_column)) {
       return false;
     }
   }
   if (!r.Count(&n, sizeof(uint32_t))) return false;
   ev->values.resize(n);
-  for (Row& row : ev->values) {
+  for (auto& row : ev->values) {
     if (!r.Values(&row)) return false;
   }
-  std::string extra;
+  std::string_view extra;
   if (!r.Str(&extra)) return false;
+  ev->extra = nullptr;
   if (!extra.empty()) {
     ev->extra = nlohmann::json::from_cbor(extra, true, false);
     if (ev->extra.is_discarded()) return false;
   }
-  if (ev->seq == 0) ev->session = *session;  // as Recorder::Append set it
+  ev->prev_hash = ev->hash = {};
   return r.done();
 }
 
@@ -204,23 +214,18 @@ size_t SpoolRecordSize(std::string_view data) {
   return kFrame + body;
 }
 
-bool ParseSpoolRecord(std::string_view record, std::string* session, Event* ev) {
+bool ParseSpoolRecord(std::string_view record, EventView* ev) {
   if (SpoolRecordSize(record) != record.size() || record.empty()) return false;
-  ev->Clear();
   Reader r(record.substr(kHead, record.size() - kFrame));
-  return ParseBody(r, session, ev);
+  return ParseBody(r, ev);
 }
 
 size_t AddSpoolRecords(std::string_view records, Batch* out) {
-  thread_local Event ev;  // the writer's: reused, so decoding allocates little
-  thread_local std::string session, line;
+  thread_local EventView ev;  // the writer's: reused, so decoding allocates little
   size_t n = 0;
   for (size_t size; (size = SpoolRecordSize(records)) != 0; records.remove_prefix(size)) {
     ++n;
-    if (!ParseSpoolRecord(records.substr(0, size), &session, &ev)) continue;
-    Batch::Entry e;
-    MakeRecord(session, ev, &line, &e);
-    out->Add(line, e);
+    if (ParseSpoolRecord(records.substr(0, size), &ev)) out->AddUnsealed(ev);
   }
   return n;
 }

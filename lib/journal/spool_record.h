@@ -30,8 +30,9 @@ void AppendSpoolRecord(std::string_view session, const Event& ev, std::string* o
 // records of a mapped spool).
 size_t SpoolRecordSize(std::string_view data);
 
-// Decodes one whole record. False when it is malformed.
-bool ParseSpoolRecord(std::string_view record, std::string* session, Event* ev);
+// Decodes one whole record into a view of it: the strings of *ev point into
+// `record`, and its session is set whatever its seq. False when malformed.
+bool ParseSpoolRecord(std::string_view record, EventView* ev);
 
 // Adds the unsealed spool line of every whole record at the start of
 // `records` to *out, up to the first thing that is not one. Returns how many

@@ -131,23 +131,24 @@ void Batch::Add(std::string_view line, Entry e) {
   entries_.push_back(e);
 }
 
+void Batch::AddUnsealed(const EventView& ev) {
+  Entry e;
+  e.off = bytes_.size();
+  bytes_.append(kUnsealed).append("\t\t").append(ev.session).push_back('\t');
+  e.body_off = bytes_.size() - e.off;
+  AppendCanonicalJson(ev, &bytes_);
+  bytes_.push_back('\n');
+  e.len = bytes_.size() - e.off;
+  e.session_len = ev.session.size();
+  e.seq = ev.seq;
+  e.derive = DeriveOf(ev.kind);
+  entries_.push_back(e);
+}
+
 void Batch::Seal(size_t i, const char* hash) {
   Entry& e = entries_[i];
   std::memcpy(bytes_.data() + e.off, hash, 64);
   e.sealed = true;
-}
-
-void MakeRecord(std::string_view session, const Event& ev, std::string* line, Batch::Entry* e) {
-  line->assign(kUnsealed).append("\t\t");
-  line->append(session).push_back('\t');
-  e->body_off = line->size();
-  AppendCanonicalJson(ev, line);
-  line->push_back('\n');
-  e->len = line->size();
-  e->session_len = session.size();
-  e->seq = ev.seq;
-  e->derive = DeriveOf(ev.kind);
-  e->sealed = false;
 }
 
 std::vector<std::string_view> ChunkLines(std::string_view text) {

@@ -48,6 +48,8 @@ class Batch {
 
   // Appends `line` (with its '\n'); `e`'s offsets are relative to the line.
   void Add(std::string_view line, Entry e);
+  // Appends the unsealed line of event `ev` (its seq and session set).
+  void AddUnsealed(const EventView& ev);
   void clear() {
     bytes_.clear();
     entries_.clear();
@@ -82,10 +84,6 @@ struct LineFields {
 // The hash field of an unsealed spool line.
 inline constexpr std::string_view kUnsealed =
     "----------------------------------------------------------------";
-
-// Encodes event `ev` (its seq set) of `session` as an unsealed spool line
-// into *line (replaced; its '\n' included) and where its parts are into *e.
-void MakeRecord(std::string_view session, const Event& ev, std::string* line, Batch::Entry* e);
 
 // The newest sealed event of each session a writer has seen: the chain's
 // tips, so that sealing a session's next event needs no lookup.
