@@ -2,43 +2,20 @@
 
 #include "journal/chain_hash.h"
 #include "journal/event.h"
+#include "sample_event.h"
 
 using namespace pqward::journal;
 
-namespace {
-
-Event Sample() {
-  Event ev;
-  ev.session = "0123456789abcdef0123456789abcdef";
-  ev.seq = 7;
-  ev.kind = "query";
-  ev.api = "PQexecParams";
-  ev.sql = "select $1, 'é\t\"q\"'";
-  ev.params = std::vector<Value>{std::string("x"), std::nullopt, std::string("\\x00ff")};
-  ev.status = "PGRES_TUPLES_OK";
-  ev.command_tag = "SELECT 1";
-  ev.rows = 1;
-  ev.columns = {{"a", 23, 16384, 1}};
-  ev.values = {{std::string("1")}, {std::nullopt}};
-  ev.error = Error{"22012", "division by zero"};
-  ev.started_at_us = 1795477372033134;
-  ev.duration_us = 42;
-  ev.extra = {{"z", 1}, {"a", {{"y", "b"}, {"x", nullptr}}}};
-  return ev;
-}
-
-}  // namespace
-
 TEST_CASE("canonical JSON is deterministic and sorted", "[journal]") {
-  Event a = Sample();
+  Event a = SampleEvent();
   std::string text = CanonicalJson(a);
-  CHECK(text == CanonicalJson(Sample()));
+  CHECK(text == CanonicalJson(SampleEvent()));
   CHECK(text.find("\"api\"") < text.find("\"columns\""));
   CHECK(text.find("{\"a\":{\"x\":null,\"y\":\"b\"},\"z\":1}") != std::string::npos);
 }
 
 TEST_CASE("canonical JSON round-trips every field", "[journal]") {
-  Event a = Sample();
+  Event a = SampleEvent();
   Event b;
   REQUIRE(ParseCanonicalJson(CanonicalJson(a), &b));
   CHECK(CanonicalJson(b) == CanonicalJson(a));
@@ -62,7 +39,7 @@ TEST_CASE("canonical JSON leaves out fields at their default", "[journal]") {
   CHECK(CanonicalJson(a).find("\"session\":\"0123456789abcdef0123456789abcdef\"") !=
         std::string::npos);
   a.seq = 1;
-  Event b = Sample();  // parsing into a used Event resets what the text leaves out
+  Event b = SampleEvent();  // parsing into a used Event resets what the text leaves out
   REQUIRE(ParseCanonicalJson(CanonicalJson(a), &b));
   CHECK(CanonicalJson(b) == CanonicalJson(a));
   CHECK_FALSE(b.params.has_value());
@@ -90,7 +67,7 @@ TEST_CASE("bodies with every field written out (older journals) still parse", "[
 }
 
 TEST_CASE("invalid UTF-8 in a value does not throw", "[journal]") {
-  Event a = Sample();
+  Event a = SampleEvent();
   a.values = {{std::string("\xff\xfe raw")}};
   std::string text;
   REQUIRE_NOTHROW(text = CanonicalJson(a));
@@ -110,7 +87,7 @@ TEST_CASE("strings escape every special byte wherever it falls in a word", "[jou
   const std::string specials[] = {"\"", "\\", "\n", std::string(1, '\x01'), "\x7f", "é", "\xff"};
   for (const std::string& special : specials) {
     for (size_t before = 0; before < 20; ++before) {
-      Event a = Sample();
+      Event a = SampleEvent();
       a.sql = std::string(before, 'a') + special + std::string(11, 'b');
       Event b;
       REQUIRE(ParseCanonicalJson(CanonicalJson(a), &b));

@@ -5,6 +5,7 @@
 #include "journal/event.h"
 #include "journal/spool_record.h"
 #include "journal/store.h"
+#include "sample_event.h"
 
 using namespace pqward::journal;
 
@@ -12,29 +13,15 @@ namespace {
 
 const std::string kSession = "0123456789abcdef0123456789abcdef";
 
-// Every field set, with NULLs, bytes that JSON must escape and invalid UTF-8.
+// SampleEvent with invalid UTF-8, more rows and more kinds of JSON in extra.
 Event Full() {
-  Event ev;
-  ev.seq = 3;
-  ev.kind = "query";
-  ev.api = "PQexecParams";
-  ev.sql = "select $1, $2 -- \"q\"\n\t\xff";
-  ev.params = std::vector<Value>{std::string("x"), std::nullopt, std::string("\\x00ff")};
+  Event ev = SampleEvent();
+  ev.sql += "\n\xff";
   ev.statement_name = "s1";
-  ev.status = "PGRES_FATAL_ERROR";
-  ev.command_tag = "SELECT 2";
-  ev.rows = 2;
-  ev.columns = {{"a", 23, 16384, 1}, {"b\xc3", 25, 0, 0}};
+  ev.columns.push_back({"b\xc3", 25, 0, 0});
   ev.values = {{std::string("1"), std::nullopt}, {std::string(""), std::string("\x01\xfe")}};
-  ev.error = Error{"22012", "division by zero"};
-  ev.started_at_us = 1795477372033134;
-  ev.duration_us = 42;
-  ev.extra = {{"part", 2},
-              {"copy", {{"direction", "out"}, {"bytes", 12}, {"rows", -1}}},
-              {"argv", {"psql", "-c", "\xff"}},
-              {"f", 1.5},
-              {"b", true},
-              {"n", nullptr}};
+  ev.extra["argv"] = {"psql", "-c", "\xff"};
+  ev.extra["more"] = {{"f", 1.5}, {"b", true}, {"n", nullptr}, {"neg", -1}};
   return ev;
 }
 
