@@ -68,7 +68,7 @@ struct BasicEvent {
   S hash;       // hex SHA-256(prev_hash || CanonicalJson(event))
 
   // Every field back to its default, keeping the strings' memory (the
-  // recording side reuses one Event per queued statement).
+  // recording side reuses one Event per queued statement). Event only.
   void Clear();
 };
 using Event = BasicEvent<std::string>;

@@ -104,10 +104,7 @@ class Reader {
   }
   bool Str(std::string_view* v) {
     uint32_t n;
-    if (!Int(&n) || n > d_.size()) return false;
-    *v = d_.substr(0, n);
-    d_.remove_prefix(n);
-    return true;
+    return Int(&n) && Take(n, v);
   }
   bool Val(BasicValue<std::string_view>* v) {
     uint32_t n;
@@ -116,10 +113,7 @@ class Reader {
       v->reset();
       return true;
     }
-    if (n > d_.size()) return false;
-    *v = d_.substr(0, n);
-    d_.remove_prefix(n);
-    return true;
+    return Take(n, &v->emplace());
   }
   // A count of items that take at least `least` bytes each (so that a
   // corrupt count cannot make the caller allocate more than the record holds).
@@ -135,6 +129,12 @@ class Reader {
   }
 
  private:
+  bool Take(uint32_t n, std::string_view* v) {
+    if (n > d_.size()) return false;
+    *v = d_.substr(0, n);
+    d_.remove_prefix(n);
+    return true;
+  }
   std::string_view d_;
 };
 

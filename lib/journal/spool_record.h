@@ -10,13 +10,14 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "journal/event.h"
 #include "journal/store.h"
 
 namespace pqward::journal {
 
-// A record is kRecordMark, the body's size (4 bytes), the body, kRecordEnd.
+// A record is kRecordMark, the body's size (8 bytes), the body, kRecordEnd.
 // Integers are in host byte order: a spool never leaves its machine. The
 // mark is never the first byte of a spool line of pqward 0.1 (hex or '-').
 inline constexpr char kRecordMark = '\x01';
