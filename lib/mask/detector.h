@@ -1,9 +1,9 @@
 // Detector: finds sensitive content (emails, card numbers, SSNs, IBANs, phone
 // numbers, IP addresses, JWTs, AWS keys, PEM private keys, custom regexes) in
-// free text. All patterns are compiled into one Hyperscan block-mode database;
-// Hyperscan proposes candidate spans and C++ confirms them (Luhn, mod-97,
-// octets, word boundaries). Immutable after Create; Find is thread-safe and
-// uses a per-thread Hyperscan scratch cloned from the detector's prototype.
+// free text. The patterns are compiled into Hyperscan block-mode databases
+// (detector.cc says which and why); Hyperscan proposes candidate spans and C++ confirms them (Luhn,
+// mod-97, octets, word boundaries). Immutable after Create; Find is thread-safe and uses a
+// per-thread Hyperscan scratch cloned from the detector's prototype.
 #pragma once
 
 #include <cstddef>
@@ -45,7 +45,7 @@ class Detector {
   Detector(const Detector&) = delete;
   Detector& operator=(const Detector&) = delete;
 
-  bool empty() const { return db_ == nullptr; }
+  bool empty() const;
 
   // Replaces *spans with the sorted, non-overlapping spans of confirmed
   // sensitive content; returns whether there is any. No allocation when the
@@ -57,10 +57,16 @@ class Detector {
 
  private:
   Detector() = default;
-  hs_scratch* Scratch() const;
+  // All patterns; those found by a literal; those starting with a digit class.
+  enum Group { kAll, kLiteral, kDigitClass };
+  static constexpr size_t kSplitFrom = 320;  // bytes; shorter texts scan kAll only
 
-  hs_database* db_ = nullptr;
-  hs_scratch* prototype_ = nullptr;            // cloned once per thread
+  Status Compile(Group group, hs_database** db, hs_scratch** scratch) const;
+  hs_scratch* Scratch() const;
+  bool Scan(std::string_view text) const;
+
+  hs_database* dbs_[3] = {};                   // by Group
+  hs_scratch* prototype_ = nullptr;            // serves all three; cloned once per thread
   uint64_t id_ = 0;                            // unique per detector, keys per-thread scratch
   std::vector<const Expr*> exprs_;             // by Hyperscan expression id
   std::vector<std::unique_ptr<Expr>> custom_;  // owned custom expressions

@@ -190,3 +190,42 @@ TEST_CASE("detection is thread-safe", "[mask][detect]") {
   for (auto& t : threads) t.join();
   CHECK(bad == 0);
 }
+
+// Texts of kSplitFrom bytes or more are scanned by two databases (literal
+// patterns, digit-class patterns) instead of one; both ways must find the
+// same spans. Each long text joins short segments with blank lines, which no
+// detector spans, so it must mask to the join of its segments masked alone.
+TEST_CASE("long texts mask as their short segments do", "[mask][detect]") {
+  const auto& m = Detecting();
+  const char* kSegments[] = {
+      "mail john.smith+tag@example.co.uk today",
+      "card 4111 1111 1111 1111, thanks",
+      "ssn: 123-45-6789.",
+      "iban DE89 3704 0044 0532 0130 00 EUR",
+      "to GB82WEST12345698765432.",
+      "from 192.168.1.10 and 2001:db8::8a2e:370:7334 ok",
+      "key AKIAIOSFODNN7EXAMPLE here",
+      "call +44 20 7946 0958 or (555) 123-4567 or 555.123.4567",
+      "qty 3 4111-1111-1111-1111",
+      "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+      "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----",
+      "order 2024-03-15T10:30:00Z version 1.2.3 total 19.99",
+      "n=123456789012; 256.1.1.1",
+      "to DE88 3704 0044 0532 0130 00",
+      "4111 1111 1111 1112 is not a card",
+      "std::string a::b",
+      "the order shipped on time with status delivered and no note at all"};
+  constexpr size_t kCount = sizeof kSegments / sizeof kSegments[0];
+  std::mt19937 rng(7);
+  for (int i = 0; i < 200; ++i) {
+    std::string text, expected;
+    while (text.size() < 320 + rng() % 4000) {
+      const char* s = kSegments[rng() % kCount];
+      if (!text.empty()) text += "\n\n", expected += "\n\n";
+      text += s;
+      expected += Text(m, s);
+    }
+    INFO(text);
+    CHECK(Text(m, text) == expected);
+  }
+}
