@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 #include "interpose/capture.h"
 #include "interpose/copy_stmt.h"
@@ -158,35 +159,51 @@ Status StartMasking(ConnState* st) {
   return Status::OK();
 }
 
+namespace {
+
+// A masked value of the stored value's length is written over it: no
+// allocation, and the raw bytes do not stay behind in the result's memory.
+// Any other is stored with PQsetvalue, which copies it into the result.
+Status MaskStoredCell(const mask::Masker& m, const mask::ResultPlan& plan, PGresult* res, int row,
+                      int col, std::string* out) {
+  if (R().PQgetisnull(res, row, col)) return Status::OK();
+  char* stored = R().PQgetvalue(res, row, col);
+  std::string_view value(stored, R().PQgetlength(res, row, col));
+  switch (m.MaskCell(plan, col, value, out)) {
+    case mask::CellResult::kUnchanged:
+      return Status::OK();
+    case mask::CellResult::kReplaced:
+      if (!value.empty() && out->size() == value.size()) {
+        std::memcpy(stored, out->data(), out->size());
+        return Status::OK();
+      }
+      if (R().PQsetvalue(res, row, col, out->data(), static_cast<int>(out->size()))) {
+        return Status::OK();
+      }
+      break;
+    case mask::CellResult::kNull:
+      if (R().PQsetvalue(res, row, col, nullptr, -1)) return Status::OK();
+      break;
+  }
+  return Status::Mask("out of memory while masking");
+}
+
+}  // namespace
+
 Status MaskTuples(ConnState* st, MaskState* ms, PGresult* res) {
   const mask::Masker* m = nullptr;
   PQWARD_RETURN_IF_ERROR(GetMasker(&m));
   if (m == nullptr) return Status::OK();
   if (!ms->planned) PQWARD_RETURN_IF_ERROR(PlanResult(st, *m, res, ms));
   if (ms->plan.empty()) return Status::OK();
+  std::vector<int> cols;
+  for (int col = 0; col < R().PQnfields(res); col++) {
+    if (ms->plan.rule(col) >= 0 || ms->plan.detects(col)) cols.push_back(col);
+  }
   int rows = R().PQntuples(res);
-  int cols = R().PQnfields(res);
   std::string out;
-  for (int col = 0; col < cols; col++) {
-    if (ms->plan.rule(col) < 0 && !ms->plan.detects(col)) continue;
-    for (int row = 0; row < rows; row++) {
-      if (R().PQgetisnull(res, row, col)) continue;
-      std::string_view value(R().PQgetvalue(res, row, col), R().PQgetlength(res, row, col));
-      switch (m->MaskCell(ms->plan, col, value, &out)) {
-        case mask::CellResult::kUnchanged:
-          break;
-        case mask::CellResult::kReplaced:
-          if (!R().PQsetvalue(res, row, col, out.data(), static_cast<int>(out.size()))) {
-            return Status::Mask("out of memory while masking");
-          }
-          break;
-        case mask::CellResult::kNull:
-          if (!R().PQsetvalue(res, row, col, nullptr, -1)) {
-            return Status::Mask("out of memory while masking");
-          }
-          break;
-      }
-    }
+  for (int row = 0; row < rows; row++) {
+    for (int col : cols) PQWARD_RETURN_IF_ERROR(MaskStoredCell(*m, ms->plan, res, row, col, &out));
   }
   return Status::OK();
 }

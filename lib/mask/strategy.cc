@@ -5,6 +5,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
+
 namespace pqward::mask {
 
 namespace {
@@ -133,7 +135,19 @@ Status Strategy::Create(const StrategyOptions& options, std::string_view key, St
   return Status::OK();
 }
 
+namespace {
+
+bool IsAscii(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string Strategy::Partial(std::string_view value, char fill, Counted counted) const {
+  if (counted == Counted::kAll && IsAscii(value)) return PartialAscii(value, fill);
   // Character boundaries of the characters that count.
   size_t total = 0;
   for (size_t i = 0; i < value.size(); i += Utf8Len(value[i])) {
@@ -157,6 +171,17 @@ std::string Strategy::Partial(std::string_view value, char fill, Counted counted
     n += counts;
     i += len;
   }
+  return out;
+}
+
+// Partial for ASCII text with every character counted: one byte per
+// character, so the hidden middle is one run of bytes.
+std::string Strategy::PartialAscii(std::string_view value, char fill) const {
+  size_t first = static_cast<size_t>(options_.keep_first);
+  size_t last = static_cast<size_t>(options_.keep_last);
+  if (first + last >= value.size()) return std::string(value.size(), fill);
+  std::string out(value);
+  std::fill(out.begin() + first, out.end() - last, fill);
   return out;
 }
 
@@ -186,9 +211,11 @@ std::optional<std::string> Strategy::Apply(std::string_view value) const {
     case StrategyKind::kEmail: {
       size_t at = value.rfind('@');
       std::string_view local = at == std::string_view::npos ? value : value.substr(0, at);
-      std::string out(local.substr(0, local.empty() ? 0 : Utf8Len(local[0])));
-      out += "***";
-      if (at != std::string_view::npos) out.append(value.substr(at));
+      std::string_view domain = at == std::string_view::npos ? "" : value.substr(at);
+      std::string out;
+      out.reserve(4 + 3 + domain.size());
+      out.append(local.substr(0, local.empty() ? 0 : Utf8Len(local[0])));
+      out.append("***").append(domain);
       return out;
     }
     case StrategyKind::kHash:

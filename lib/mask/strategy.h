@@ -55,6 +55,8 @@ class Strategy {
   std::string Replace(std::string_view value) const;
 
  private:
+  std::string PartialAscii(std::string_view value, char fill) const;
+
   StrategyOptions options_;
   std::string key_;
   std::regex regex_;

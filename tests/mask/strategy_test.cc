@@ -47,6 +47,7 @@ TEST_CASE("redact, partial, email, null, fixed, regex_replace on text", "[mask][
   CHECK(Cell(*partial, Col("v", kText), "abcdefg") == "a****fg");
   CHECK(Cell(*partial, Col("v", kText), "Zoë Müller") == "Z*******er");  // characters, not bytes
   CHECK(Cell(*partial, Col("v", kText), "abc") == "***");                // nothing would be hidden
+  CHECK(Cell(*partial, Col("v", kText), "abcd") == "a*cd");
   auto email = Rule("strategy = \"email\"\n");
   CHECK(Cell(*email, Col("v", kText), "alice@example.com") == "a***@example.com");
   CHECK(Cell(*email, Col("v", kText), "not-an-email") == "n***");
