@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <vector>
 
 #include "interpose/capture.h"
 #include "interpose/copy_stmt.h"
@@ -196,14 +195,14 @@ Status MaskTuples(ConnState* st, MaskState* ms, PGresult* res) {
   if (m == nullptr) return Status::OK();
   if (!ms->planned) PQWARD_RETURN_IF_ERROR(PlanResult(st, *m, res, ms));
   if (ms->plan.empty()) return Status::OK();
-  std::vector<int> cols;
-  for (int col = 0; col < R().PQnfields(res); col++) {
-    if (ms->plan.rule(col) >= 0 || ms->plan.detects(col)) cols.push_back(col);
-  }
   int rows = R().PQntuples(res);
+  int cols = R().PQnfields(res);
   std::string out;
   for (int row = 0; row < rows; row++) {
-    for (int col : cols) PQWARD_RETURN_IF_ERROR(MaskStoredCell(*m, ms->plan, res, row, col, &out));
+    for (int col = 0; col < cols; col++) {
+      if (ms->plan.rule(col) < 0 && !ms->plan.detects(col)) continue;
+      PQWARD_RETURN_IF_ERROR(MaskStoredCell(*m, ms->plan, res, row, col, &out));
+    }
   }
   return Status::OK();
 }

@@ -260,7 +260,13 @@ Status Detector::Create(const std::vector<std::string>& types,
   if (!d->exprs_.empty() && hs_valid_platform() != HS_SUCCESS) {
     return Status::Mask("content detectors need a CPU with SSSE3 (Hyperscan)");
   }
+  // The split pair only when both groups have patterns: otherwise one of
+  // them would be the kAll database again.
+  size_t digit = std::count_if(d->exprs_.begin(), d->exprs_.end(),
+                               [](const Expr* e) { return e->digit_class; });
+  bool split = digit > 0 && digit < d->exprs_.size();
   for (Group g : {kAll, kLiteral, kDigitClass}) {
+    if (g != kAll && !split) continue;
     Status st = d->Compile(g, &d->dbs_[g], &d->prototype_);
     if (!st.ok()) return st;
   }
@@ -288,7 +294,7 @@ bool Detector::Scan(std::string_view text) const {
     return db == nullptr || hs_scan(db, text.data(), static_cast<unsigned int>(text.size()), 0,
                                     scratch, OnMatch, &t_candidates) == HS_SUCCESS;
   };
-  if (text.size() < kSplitFrom) return scan(dbs_[kAll]);
+  if (text.size() < kSplitFrom || dbs_[kDigitClass] == nullptr) return scan(dbs_[kAll]);
   return scan(dbs_[kLiteral]) && scan(dbs_[kDigitClass]);
 }
 
