@@ -125,6 +125,16 @@ struct ConnState {
   PQnoticeProcessor program_processor = nullptr;
   void* program_processor_arg = nullptr;
   bool masking_notices = false;
+  // The columns of the last planned tuple result, and their plan: a result
+  // with the same columns gets the same plan, until DDL drops it with the
+  // catalog's names. Every result's columns are compared; only the plan,
+  // which depends on nothing else, is reused.
+  struct LastPlan {
+    bool valid = false;
+    std::vector<journal::Column> columns;
+    std::vector<int> formats;
+    mask::ResultPlan plan;
+  } last_plan;
 };
 
 // Registry. Attach creates (or returns) the state; Detach destroys it.

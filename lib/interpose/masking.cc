@@ -54,13 +54,43 @@ Status Describe(ConnState* st, const mask::Masker& m, Columns* c) {
   return Status::OK();
 }
 
+// Whether `res` has the columns the last plan was made for.
+bool SameColumns(const PGresult* res, const ConnState::LastPlan& last) {
+  int n = R().PQnfields(res);
+  if (!last.valid || static_cast<size_t>(n) != last.columns.size()) return false;
+  for (int i = 0; i < n; i++) {
+    const journal::Column& col = last.columns[i];
+    const char* name = R().PQfname(res, i);
+    if (R().PQftype(res, i) != col.type_oid || R().PQftable(res, i) != col.table_oid ||
+        R().PQftablecol(res, i) != col.table_column || R().PQfformat(res, i) != last.formats[i] ||
+        name == nullptr || col.name != name) {
+      return false;
+    }
+  }
+  return true;
+}
+
 Status PlanResult(ConnState* st, const mask::Masker& m, const PGresult* res, MaskState* ms) {
-  Columns c;
-  CaptureColumns(res, &c.meta);
-  c.formats.resize(c.meta.size());
-  for (size_t i = 0; i < c.meta.size(); i++) c.formats[i] = R().PQfformat(res, static_cast<int>(i));
-  PQWARD_RETURN_IF_ERROR(Describe(st, m, &c));
-  ms->plan = m.Plan(c.info);
+  ConnState::LastPlan& last = st->last_plan;
+  if (!SameColumns(res, last)) {
+    last.valid = false;
+    Columns c;
+    CaptureColumns(res, &c.meta);
+    c.formats.resize(c.meta.size());
+    for (size_t i = 0; i < c.meta.size(); i++) {
+      c.formats[i] = R().PQfformat(res, static_cast<int>(i));
+    }
+    PQWARD_RETURN_IF_ERROR(Describe(st, m, &c));
+    last.plan = m.Plan(c.info);
+    last.columns = std::move(c.meta);
+    last.formats = std::move(c.formats);
+    last.valid = true;
+  }
+  if (last.plan.empty()) {
+    ms->plan = mask::ResultPlan();  // masks nothing: not copied
+  } else {
+    ms->plan = last.plan;
+  }
   ms->planned = true;
   ms->masker = &m;
   return Status::OK();
@@ -333,10 +363,11 @@ PQnoticeProcessor SetProgramProcessor(ConnState* st, PQnoticeProcessor proc, voi
 }
 
 void NoteCommandTag(ConnState* st, const char* tag) {
-  if (!st->catalog || tag == nullptr) return;
+  if (tag == nullptr) return;
   std::string_view t(tag);
   if (t.starts_with("CREATE") || t.starts_with("ALTER") || t.starts_with("DROP")) {
-    st->catalog->Invalidate();
+    st->last_plan.valid = false;
+    if (st->catalog) st->catalog->Invalidate();
   }
 }
 

@@ -208,3 +208,16 @@ def test_world_readable_key_refused(clients, tmp_path):
                         check=False)
     assert r.returncode != 0 and str(key) in r.stderr
     assert ROWS[0][4] not in r.stdout
+
+
+def test_plan_is_remade_after_ddl(clients, mask_config, pg):
+    """The plan of a result whose columns look like the last one's (same
+    name, table and position) is reused, but not across DDL: a column
+    renamed in the same session may now be one a rule masks."""
+    pg.sql("DROP TABLE IF EXISTS renamed; CREATE TABLE renamed(id int, x text);"
+           " INSERT INTO renamed VALUES (1, 'plain-value-1234')", db="app")
+    out = clients.wrapped(PSQL, "-X", "-A", "-t", "-q", "-c", "select x as a from renamed",
+                          "-c", "select x as a from renamed",
+                          "-c", "alter table renamed rename column x to old_ssn",
+                          "-c", "select old_ssn as a from renamed", config=mask_config).stdout
+    assert out.splitlines() == ["plain-value-1234", "plain-value-1234", "************1234"]
