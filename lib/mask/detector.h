@@ -1,9 +1,10 @@
 // Detector: finds sensitive content (emails, card numbers, SSNs, IBANs, phone
 // numbers, IP addresses, JWTs, AWS keys, PEM private keys, custom regexes) in
 // free text. The patterns are compiled into Hyperscan block-mode databases
-// (detector.cc says which and why); Hyperscan proposes candidate spans and C++ confirms them (Luhn,
-// mod-97, octets, word boundaries). Immutable after Create; Find is thread-safe and uses a
-// per-thread Hyperscan scratch cloned from the detector's prototype.
+// (detector.cc says which and why); Hyperscan proposes candidate spans and
+// C++ confirms them (Luhn, mod-97, octets, word boundaries). Immutable after
+// Create; Find is thread-safe and uses a per-thread Hyperscan scratch cloned
+// from the detector's prototype.
 #pragma once
 
 #include <cstddef>

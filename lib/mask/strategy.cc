@@ -42,6 +42,13 @@ size_t Utf8Len(unsigned char c) {
   return 1;
 }
 
+bool IsAscii(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
 bool IsDigit(char c) {
   return c >= '0' && c <= '9';
 }
@@ -134,17 +141,6 @@ Status Strategy::Create(const StrategyOptions& options, std::string_view key, St
   }
   return Status::OK();
 }
-
-namespace {
-
-bool IsAscii(std::string_view s) {
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 std::string Strategy::Partial(std::string_view value, char fill, Counted counted) const {
   if (counted == Counted::kAll && IsAscii(value)) return PartialAscii(value, fill);
