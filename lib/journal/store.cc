@@ -68,6 +68,13 @@ const char kUpgradeFrom1[] = PQWARD_CHUNKS_TABLE
     "DROP TABLE events;" PQWARD_EVENTS_VIEW
     "UPDATE meta SET value = '2' WHERE key = 'schema_version';";
 
+// A new journal's page size, and its WAL's checkpoint threshold in those
+// pages (4 MiB, as with SQLite's default 1000 pages of 4 KiB). Chunk rows
+// are tens of KiB: on 4 KiB pages each spanned an overflow chain, and the
+// writer made one pwrite per page, twice (WAL, then checkpoint). 64 KiB
+// pages cut those calls about tenfold (docs/performance.md, "Runs N and O").
+constexpr char kPageSizePragma[] = "PRAGMA page_size=65536";
+constexpr char kCheckpointPragma[] = "PRAGMA wal_autocheckpoint=64";
 constexpr size_t kChunkEvents = 64;      // events per chunk row at most...
 constexpr size_t kChunkBytes = 1 << 16;  // ...and about this many bytes
 
@@ -301,8 +308,10 @@ Status Store::Open(const std::string& path, Mode mode, std::unique_ptr<Store>* o
   // Closing must stay cheap (it happens at every fork): no checkpoint on close.
   sqlite3_db_config(s->db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   if (mode == Mode::kWrite) {
+    PQWARD_RETURN_IF_ERROR(s->Exec(kPageSizePragma));  // no-op on an existing journal
     PQWARD_RETURN_IF_ERROR(s->ExecWhenFree("PRAGMA journal_mode=WAL"));
     PQWARD_RETURN_IF_ERROR(s->Exec("PRAGMA synchronous=NORMAL"));
+    PQWARD_RETURN_IF_ERROR(s->Exec(kCheckpointPragma));
   }
   PQWARD_RETURN_IF_ERROR(s->Validate(mode));
   *out = std::move(s);

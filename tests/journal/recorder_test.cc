@@ -84,6 +84,18 @@ void Sql(const std::string& path, const std::string& sql) {
   sqlite3_close(db);
 }
 
+int PageSize(const std::string& path) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  int size = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return size;
+}
+
 // The stored lines of every event, in chunk order.
 std::vector<std::string> StoredLines(const std::string& path) {
   sqlite3* db = nullptr;
@@ -199,6 +211,7 @@ TEST_CASE("events are stored in chunks and readable one per row through the view
   sqlite3_finalize(st);
   sqlite3_close(db);
   CHECK(VerifyJournal(dir.journal()).ok());
+  CHECK(PageSize(dir.journal()) == 65536);  // a new journal: chunk rows fit a page
 }
 
 TEST_CASE("a schema 1 journal (one row per event) is upgraded and still verifies", "[journal]") {
@@ -238,6 +251,7 @@ TEST_CASE("a schema 1 journal (one row per event) is upgraded and still verifies
   REQUIRE(r->Flush().ok());
   CHECK(ReadAll(dir.journal()).size() == 5);
   CHECK(VerifyJournal(dir.journal()).ok());
+  CHECK(PageSize(dir.journal()) == 4096);  // an existing journal keeps its pages
 }
 
 TEST_CASE("threads append concurrently without loss", "[journal]") {
