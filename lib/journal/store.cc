@@ -78,6 +78,17 @@ constexpr char kCheckpointPragma[] = "PRAGMA wal_autocheckpoint=64";
 constexpr size_t kChunkEvents = 64;      // events per chunk row at most...
 constexpr size_t kChunkBytes = 1 << 16;  // ...and about this many bytes
 
+// A session's chunks hold seq 0..last_seq without gaps, so its last stored
+// seq, and the chunk holding a seq, are found by one descending step of the
+// (session, first_seq) index. A condition on last_seq instead (max(last_seq),
+// or last_seq >= ?) read every chunk row of the session, 64 KiB each, at
+// every batch: the writer's cost grew with the session's length.
+constexpr char kLastSeqSql[] =
+    "SELECT last_seq FROM chunks WHERE session=? ORDER BY first_seq DESC LIMIT 1";
+constexpr char kChunkOfSql[] =
+    "SELECT first_seq, last_seq, lines FROM chunks WHERE session=?1 AND first_seq<=?2"
+    " ORDER BY first_seq DESC LIMIT 1";
+
 // Keys of session_start's extra copied into sessions columns of the same name.
 const char* const kSessionKeys[] = {
     "pid",         "exe",    "argv",    "os_user",          "client_host",    "server_host",
@@ -398,11 +409,8 @@ Status Store::PrepareInserts() {
   if (insert_chunk_ != nullptr) return Status::OK();
   PQWARD_RETURN_IF_ERROR(Prepare(
       "INSERT INTO chunks(session,first_seq,last_seq,lines) VALUES(?,?,?,?)", &insert_chunk_));
-  PQWARD_RETURN_IF_ERROR(
-      Prepare("SELECT coalesce(max(last_seq), -1) FROM chunks WHERE session=?", &last_seq_));
-  PQWARD_RETURN_IF_ERROR(Prepare(
-      "SELECT first_seq, lines FROM chunks WHERE session=?1 AND first_seq<=?2 AND last_seq>=?2",
-      &chunk_of_));
+  PQWARD_RETURN_IF_ERROR(Prepare(kLastSeqSql, &last_seq_));
+  PQWARD_RETURN_IF_ERROR(Prepare(kChunkOfSql, &chunk_of_));
   PQWARD_RETURN_IF_ERROR(
       Prepare("INSERT OR IGNORE INTO sessions(session,started_at) VALUES(?,?)", &insert_session_));
   PQWARD_RETURN_IF_ERROR(
@@ -420,12 +428,14 @@ Status Store::StoredHash(std::string_view session, int64_t seq, std::string* has
   BindStatic(chunk_of_, 1, session);
   sqlite3_bind_int64(chunk_of_, 2, seq);
   int rc = sqlite3_step(chunk_of_);
-  Status s = rc == SQLITE_DONE ? Status::NotFound("no stored event") : Error("read chunk");
-  if (rc == SQLITE_ROW) {
+  bool found = rc == SQLITE_ROW && sqlite3_column_int64(chunk_of_, 1) >= seq;
+  Status s = rc == SQLITE_DONE || (rc == SQLITE_ROW && !found) ? Status::NotFound("no stored event")
+                                                               : Error("read chunk");
+  if (found) {
     int64_t first = sqlite3_column_int64(chunk_of_, 0);
-    auto* text = reinterpret_cast<const char*>(sqlite3_column_text(chunk_of_, 1));
+    auto* text = reinterpret_cast<const char*>(sqlite3_column_text(chunk_of_, 2));
     std::string_view lines(text != nullptr ? text : "",
-                           static_cast<size_t>(sqlite3_column_bytes(chunk_of_, 1)));
+                           static_cast<size_t>(sqlite3_column_bytes(chunk_of_, 2)));
     std::vector<std::string_view> all = ChunkLines(lines);
     auto i = static_cast<size_t>(seq - first);
     s = i < all.size() && all[i].size() >= 64 ? Status::OK()
@@ -506,8 +516,10 @@ Status Store::Insert(const Batch& batch) {
 Status Store::InsertSession(const Batch& batch, const Batch::Entry* const* recs, size_t n) {
   std::string_view session = batch.session(*recs[0]);
   BindStatic(last_seq_, 1, session);
-  int64_t stored = sqlite3_step(last_seq_) == SQLITE_ROW ? sqlite3_column_int64(last_seq_, 0) : -1;
+  int rc = sqlite3_step(last_seq_);
+  int64_t stored = rc == SQLITE_ROW ? sqlite3_column_int64(last_seq_, 0) : -1;
   sqlite3_reset(last_seq_);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error("read last stored event");
   std::string lines;
   int64_t first = -1, last = -1;
   size_t count = 0;

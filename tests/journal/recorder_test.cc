@@ -96,6 +96,18 @@ int PageSize(const std::string& path) {
   return size;
 }
 
+// Bytes this process has read with read(2) and pread(2) so far.
+uint64_t BytesRead() {
+  std::ifstream io("/proc/self/io");
+  std::string key;
+  uint64_t value = 0;
+  while (io >> key >> value) {
+    if (key == "rchar:") return value;
+  }
+  FAIL("no rchar in /proc/self/io");
+  return 0;
+}
+
 // The stored lines of every event, in chunk order.
 std::vector<std::string> StoredLines(const std::string& path) {
   sqlite3* db = nullptr;
@@ -212,6 +224,34 @@ TEST_CASE("events are stored in chunks and readable one per row through the view
   sqlite3_close(db);
   CHECK(VerifyJournal(dir.journal()).ok());
   CHECK(PageSize(dir.journal()) == 65536);  // a new journal: chunk rows fit a page
+}
+
+TEST_CASE("continuing a long session reads a few pages, not the session's chunks", "[journal]") {
+  TempDir dir;
+  std::unique_ptr<Recorder> r;
+  REQUIRE(Recorder::Open(Options{dir.journal(), 100, false}, &r).ok());
+  Chain chain = AppendN(r.get(), 64 * 1000, "select ");  // 1,000 chunks, about 13 MB
+  REQUIRE(r->Flush().ok());
+  r.reset();
+  Sql(dir.journal(), "PRAGMA wal_checkpoint(TRUNCATE)");  // the insert must not checkpoint
+  std::unique_ptr<Store> store;                           // a new writer: its chain tips are empty
+  REQUIRE(Store::Open(dir.journal(), Store::Mode::kWrite, &store).ok());
+  Event ev = Query("one more");
+  ev.seq = chain.next_seq;
+  std::string record;
+  AppendSpoolRecord(chain.session, ev, &record);
+  Batch batch;
+  REQUIRE(AddSpoolRecords(record, &batch) == 1);
+  ChainTips tips;
+  uint64_t before = BytesRead();
+  REQUIRE(store->Seal(&batch, &tips).ok());  // finds the stored predecessor's hash
+  REQUIRE(store->Insert(batch).ok());        // finds the session's last stored seq
+  CHECK(BytesRead() - before < (1 << 20));
+  store.reset();
+  std::vector<Event> events = ReadAll(dir.journal());
+  REQUIRE(events.size() == 64 * 1000 + 1);
+  CHECK(events.back().sql == "one more");
+  CHECK(VerifyJournal(dir.journal()).ok());
 }
 
 TEST_CASE("a schema 1 journal (one row per event) is upgraded and still verifies", "[journal]") {
