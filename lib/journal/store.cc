@@ -428,10 +428,9 @@ Status Store::StoredHash(std::string_view session, int64_t seq, std::string* has
   BindStatic(chunk_of_, 1, session);
   sqlite3_bind_int64(chunk_of_, 2, seq);
   int rc = sqlite3_step(chunk_of_);
-  bool found = rc == SQLITE_ROW && sqlite3_column_int64(chunk_of_, 1) >= seq;
-  Status s = rc == SQLITE_DONE || (rc == SQLITE_ROW && !found) ? Status::NotFound("no stored event")
-                                                               : Error("read chunk");
-  if (found) {
+  Status s = rc == SQLITE_ROW || rc == SQLITE_DONE ? Status::NotFound("no stored event")
+                                                   : Error("read chunk");
+  if (rc == SQLITE_ROW && sqlite3_column_int64(chunk_of_, 1) >= seq) {  // the chunk holds seq
     int64_t first = sqlite3_column_int64(chunk_of_, 0);
     auto* text = reinterpret_cast<const char*>(sqlite3_column_text(chunk_of_, 2));
     std::string_view lines(text != nullptr ? text : "",
