@@ -82,7 +82,7 @@ Status AppendWithWrite(SpoolFile* spool, std::string_view line) {
 Status CreateSpool(const std::string& dir, SpoolFile* out) {
   PQWARD_RETURN_IF_ERROR(MakeDirs(dir));
   for (int attempt = 0; attempt < 8; ++attempt) {
-    std::string path = dir + "/" + std::to_string(getpid()) + "-" + RandomHex(8) + ".spool";
+    std::string path = dir + "/" + std::to_string(getpid()) + "-" + RandomHex(8) + kSpoolSuffix;
     int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) {
       if (errno == EEXIST) continue;
@@ -215,7 +215,7 @@ Status RecoverSpoolsInto(Store* store, const std::string& journal_path) {
   std::vector<std::string> names;
   while (struct dirent* e = readdir(d)) {
     std::string name = e->d_name;
-    if (name.size() > 6 && name.compare(name.size() - 6, 6, ".spool") == 0) names.push_back(name);
+    if (name.ends_with(kSpoolSuffix) || name.ends_with(kLineSpoolSuffix)) names.push_back(name);
   }
   closedir(d);
   Status result;

@@ -16,6 +16,14 @@ inline std::string SpoolDir(const std::string& journal_path) {
   return journal_path + ".spool";
 }
 
+// A spool of binary records is named <pid>-<random>.spool2. Builds that
+// spooled JSON lines named theirs .spool, and drain every .spool file as
+// lines: one of them would read binary records as torn lines, drop them and
+// remove the file. The new suffix keeps those builds away from spools they
+// cannot read, which wait for a build that can. Recovery here reads both.
+inline constexpr char kSpoolSuffix[] = ".spool2";
+inline constexpr char kLineSpoolSuffix[] = ".spool";
+
 // A spool is written through a shared memory map of space reserved ahead
 // with fallocate(2): appending an event is a memory copy, not a system call,
 // and it is in the page cache (so it survives SIGKILL) once the copy is done.
@@ -24,7 +32,7 @@ inline std::string SpoolDir(const std::string& journal_path) {
 // write(2) appends are used instead.
 struct SpoolFile {
   int fd = -1;            // flock(LOCK_EX) held
-  std::string path;       // <dir>/<pid>-<random>.spool
+  std::string path;       // <dir>/<pid>-<random>.spool2
   size_t size = 0;        // bytes of records, not yet cut away by ResetSpool
   bool mapped = false;    // appends go through `map`; else through write(2)
   char* map = nullptr;    // the file's first `capacity` bytes (null: none yet)

@@ -376,6 +376,24 @@ fs::path OnlySpool(const TempDir& dir) {
   return spools[0];
 }
 
+TEST_CASE("a spool of binary records is named apart from the line spools of earlier builds",
+          "[journal]") {
+  // Earlier builds drain every .spool file as lines, and would drop binary
+  // records: they must not find these. Binary spools that the builds between
+  // named .spool are still recovered.
+  for (bool old_name : {false, true}) {
+    TempDir dir;
+    RecordThenDie(dir, [](Recorder* r, Chain* chain) { return AppendQuery(r, chain, "kept"); });
+    fs::path spool = OnlySpool(dir);
+    CHECK(spool.extension() == ".spool2");
+    if (old_name) fs::rename(spool, fs::path(spool).replace_extension(".spool"));
+    std::vector<Event> events = ReadAll(dir.journal());
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].sql == "kept");
+    CHECK(fs::is_empty(dir.path / "journal.db.spool"));
+  }
+}
+
 std::string ReadBytes(std::fstream& f) {
   return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
