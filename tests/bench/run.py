@@ -315,6 +315,26 @@ def journal(s):
             size = os.path.getsize(path) + sum(os.path.getsize(path + x) for x in ("-wal",)
                                                if os.path.exists(path + x))
             report("journal bytes per event (db + wal)", f"{size / events:.0f}")
+    long_session(s)
+
+
+def long_session(s):
+    """The writer's file reads per statement in one session, and in one five
+    times longer. They must not grow with the session's length: a writer that
+    looked through the session's stored chunks at every batch read 2,173 bytes
+    per statement after 50,000 and 10,529 after 250,000 (359 and 360 since).
+    Both sessions run past several WAL checkpoints, which read back what the
+    WAL holds: a shorter session reads less per statement (11 at 10,000)."""
+    short = 30000 if QUICK else 50000
+    per = {}
+    for count in (short, 5 * short):
+        env = dict(s.variant("j"), PQWARD_JOURNAL=os.path.join(s.work, f"j-long{count}.db"))
+        out = subprocess.run([CLIENT, "queries", str(count)], env=env, capture_output=True,
+                             text=True, check=True).stdout
+        per[count] = int(re.search(r"read=(\d+)", out).group(1)) / count
+    growth = per[5 * short] / per[short]
+    report(f"journal: file reads per statement, {short // 1000}k / {5 * short // 1000}k session",
+           f"{per[short]:.0f} / {per[5 * short]:.0f} ({growth:.2f}x)", "<= 1.5x", growth <= 1.5)
 
 
 def loadtime(s):
