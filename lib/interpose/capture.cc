@@ -20,8 +20,10 @@ std::string HexValue(const char* data, int len) {
 }
 
 std::optional<std::vector<journal::Value>> CaptureParams(int n, const char* const* values,
-                                                         const int* lengths, const int* formats) {
-  std::vector<journal::Value> params;
+                                                         const int* lengths, const int* formats,
+                                                         std::vector<journal::Value>* spare) {
+  std::vector<journal::Value> params = std::move(*spare);
+  params.clear();
   params.reserve(n > 0 ? n : 0);
   for (int i = 0; i < n; i++) {
     if (values == nullptr || values[i] == nullptr) {
@@ -47,12 +49,17 @@ void CaptureColumns(const PGresult* res, std::vector<journal::Column>* out) {
   }
 }
 
-void CaptureRows(const PGresult* res, int limit, std::vector<journal::Row>* out) {
+void CaptureRows(const PGresult* res, int limit, std::vector<journal::Row>* out,
+                 std::vector<journal::Row>* spare) {
   const pqw_api& r = Real();
   int rows = r.PQntuples(res);
   int cols = r.PQnfields(res);
   for (int row = 0; row < rows && static_cast<int>(out->size()) < limit; row++) {
     journal::Row values;
+    if (!spare->empty()) {
+      values = std::move(spare->back());
+      spare->pop_back();
+    }
     values.reserve(cols);
     for (int col = 0; col < cols; col++) {
       if (r.PQgetisnull(res, row, col)) {

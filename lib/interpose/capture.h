@@ -15,15 +15,19 @@ namespace pqward::interpose {
 
 std::string HexValue(const char* data, int len);
 
-// Bound parameters of PQexecParams and friends; binary ones as hex.
+// Bound parameters of PQexecParams and friends; binary ones as hex. The
+// list reuses the memory of *spare (an emptied earlier list).
 std::optional<std::vector<journal::Value>> CaptureParams(int n, const char* const* values,
-                                                         const int* lengths, const int* formats);
+                                                         const int* lengths, const int* formats,
+                                                         std::vector<journal::Value>* spare);
 
 // Column metadata of a result (names are empty for COPY results).
 void CaptureColumns(const PGresult* res, std::vector<journal::Column>* out);
 
-// Appends rows of `res` to *out until it holds `limit` rows.
-void CaptureRows(const PGresult* res, int limit, std::vector<journal::Row>* out);
+// Appends rows of `res` to *out until it holds `limit` rows, reusing the
+// memory of the emptied rows in *spare first.
+void CaptureRows(const PGresult* res, int limit, std::vector<journal::Row>* out,
+                 std::vector<journal::Row>* spare);
 
 // Status, command tag, affected rows and error of a terminal result into *ev.
 void CaptureOutcome(const PGresult* res, journal::Event* ev);

@@ -14,6 +14,8 @@ std::shared_mutex g_mu;
 auto* g_states = new std::unordered_map<const PGconn*, std::unique_ptr<ConnState>>();
 
 constexpr size_t kKeepBytes = 1 << 16;  // a reused string keeps at most this much
+constexpr size_t kSpareRows = 4;        // rows kept for reuse...
+constexpr size_t kSpareValues = 64;     // ...and values per row or parameter list
 
 // Each thread's last lookup. A program mostly calls libpq on one connection
 // after another, several times per statement, so a hit skips the registry's
@@ -40,6 +42,11 @@ void ClearKeepingSmall(std::string* s) {
 void Submission::ClearResult() {
   event.duration_us = 0;
   event.columns.clear();
+  for (journal::Row& row : event.values) {
+    if (spare_rows.size() == kSpareRows || row.capacity() > kSpareValues) break;
+    row.clear();
+    spare_rows.push_back(std::move(row));
+  }
   event.values.clear();
   event.rows.reset();
   event.error.reset();
@@ -56,6 +63,10 @@ void Submission::Reset() {
   ClearResult();
   sync_marker = false;
   ClearKeepingSmall(&event.sql);  // a script of megabytes is not kept per slot
+  if (event.params && event.params->capacity() <= kSpareValues) {
+    spare_params = std::move(*event.params);
+    spare_params.clear();
+  }
   event.Clear();
   t0_mono_us = 0;
   terminals = 0;

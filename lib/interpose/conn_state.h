@@ -46,6 +46,10 @@ struct Submission {
   std::string copy_partial;  // COPY IN: bytes of an unfinished line
   std::string prepare_name;  // for prepare: name to bind on success
   MaskState mask;            // masking plan of the current result or COPY
+  // The memory of earlier parameters and rows (their vectors, emptied), for
+  // capture to reuse: a one-row SELECT then allocates nothing to capture.
+  std::vector<journal::Value> spare_params;
+  std::vector<journal::Row> spare_rows;
 
   // Back to no result seen yet, for the statement's next result.
   void ClearResult();

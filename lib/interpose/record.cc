@@ -50,7 +50,7 @@ void FinishAbandoned(ConnState* st, Submission* sub) {
 
 void Accumulate(ConnState* st, Submission* sub, const PGresult* res) {
   if (!sub->in_progress) CaptureColumns(res, &sub->event.columns);
-  CaptureRows(res, st->capture_rows, &sub->event.values);
+  CaptureRows(res, st->capture_rows, &sub->event.values, &sub->spare_rows);
   sub->in_progress = true;
 }
 

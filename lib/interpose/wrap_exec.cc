@@ -19,7 +19,7 @@ const pqw_api& R() {
 
 void SetParams(Submission* sub, int n, const char* const* values, const int* lengths,
                const int* formats) {
-  sub->event.params = CaptureParams(n, values, lengths, formats);
+  sub->event.params = CaptureParams(n, values, lengths, formats, &sub->spare_params);
 }
 
 void SetName(Submission* sub, const char* name) {
