@@ -89,13 +89,39 @@ def peak_rss(cmd, env):
     return float(wall), int(rss)
 
 
-def pgbench_tps(env, clients, mode, seconds=SECONDS):
-    out = subprocess.run([f"{PGBIN}/pgbench", "-n", "-S", "-M", mode, "-c", str(clients), "-j",
-                          str(clients), "-T", str(seconds)], env=env, capture_output=True,
-                         text=True, check=True).stdout
+def pgbench_run(env, clients, mode, length):
+    """Runs pgbench -S for `length` (["-T", seconds] or ["-t", count]).
+    Returns (TPS, mean latency in ms, transactions, CPU seconds): the CPU is
+    the process's, all its threads (pqward's journal writer is one), from
+    wait4's rusage, which on Linux adds up to the threads' exact run time."""
+    cmd = [f"{PGBIN}/pgbench", "-n", "-S", "-M", mode, "-c", str(clients), "-j", str(clients),
+           *length]
+    # Reaped here, not by subprocess, to get its rusage.
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = p.stdout.read()
+    p.stdout.close()
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise subprocess.CalledProcessError(p.returncode, cmd, out)
     tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
     lat = float(re.search(r"latency average = ([\d.]+) ms", out).group(1))
-    return tps, lat
+    tx = int(re.search(r"number of transactions actually processed: (\d+)", out).group(1))
+    return tps, lat, tx, usage.ru_utime + usage.ru_stime
+
+
+def pgbench_tps(env, clients, mode, seconds=SECONDS, startup=0.0):
+    """(TPS, mean latency in ms, CPU microseconds per transaction, less
+    `startup` CPU seconds: the process's start-up and connection)."""
+    tps, lat, tx, cpu = pgbench_run(env, clients, mode, ["-T", str(seconds)])
+    return tps, lat, (cpu - startup) * 1e6 / tx
+
+
+def startup_cpu(env, mode):
+    """CPU seconds of a pgbench run of one transaction, median of 5: what a
+    timed run spends before and around its transactions (for pqward, loading
+    its core and opening the journal too)."""
+    return statistics.median(pgbench_run(env, 1, mode, ["-t", "1"])[3] for _ in range(5))
 
 
 def start_pgbouncer(s):
@@ -169,26 +195,46 @@ def oltp(s):
         names = dict(variants, **{"plain again": variants["plain"]}) if clients == 1 else variants
         rounds, seconds = (PAIRS, SECONDS) if clients > 1 else (6 * PAIRS, 2)
         for mode in ("simple", "prepared"):
-            results = interleaved(names, rounds,
-                                  lambda n: pgbench_tps(names[n], clients, mode, seconds))
-            plain = [t for t, _ in results["plain"]]
-            ref = [(t + a) / 2 for (t, _), (a, _) in zip(results["plain"], results["plain again"])
+            start = {n: startup_cpu(e, mode) if clients == 1 else 0.0 for n, e in names.items()}
+            results = interleaved(names, rounds, lambda n: pgbench_tps(
+                names[n], clients, mode, seconds, start[n]))
+            plain = [t for t, _, _ in results["plain"]]
+            ref = [(t + a) / 2 for (t, _, _), (a, _, _) in zip(results["plain"],
+                                                                results["plain again"])
                    ] if clients == 1 else plain
             for name in [k for k in names if k != "plain"]:
                 base = plain if name == "plain again" else ref
-                ratio, lo, hi = median_ci([t / p for (t, _), p in zip(results[name], base)])
-                tps = statistics.median(t for t, _ in results[name])
-                lat = statistics.median(l for _, l in results[name])
+                ratio, lo, hi = median_ci([t / p for (t, _, _), p in zip(results[name], base)])
+                tps = statistics.median(t for t, _, _ in results[name])
+                lat = statistics.median(l for _, l, _ in results[name])
                 target = ">= 0.95" if clients == 1 and name.startswith("pqward") else None
                 ok = ratio >= 0.95 if target else None
                 ci = f" [{lo:.3f}..{hi:.3f}]" if clients == 1 else ""
                 report(f"pgbench -S c={clients} {mode}: {name}/plain TPS",
                        f"{ratio:.3f}{ci} ({tps:.0f} tps, {lat:.3f} ms)", target, ok)
+            if clients == 1:
+                cpu_added(mode, names, results)
     # A VM's vCPUs can be taken by the host (steal time): ratios within a
     # round cancel that out, but a high share makes every round noisier.
     steal1, total1 = cpu_ticks()
     report("CPU time taken by the host (steal) during these runs",
            f"{100 * (steal1 - steal0) / max(1, total1 - total0):.1f} %")
+
+
+def cpu_added(mode, names, results):
+    """What the one-client TPS ratio comes from: the CPU each variant's
+    pgbench process spends per transaction (program and journal writer
+    threads, start-up left out), beside the 5 % TPS budget in microseconds
+    of plain libpq's mean transaction. Differences are taken within rounds,
+    to the mean of the round's two plain runs."""
+    plain = [(c + a) / 2 for (_, _, c), (_, _, a) in zip(results["plain"], results["plain again"])]
+    tps = statistics.median(t for t, _, _ in results["plain"] + results["plain again"])
+    report(f"pgbench -S c=1 {mode}: plain CPU per tx (5 % budget)",
+           f"{statistics.median(plain):.1f} us ({0.05e6 / tps:.1f} us)")
+    for name in [k for k in names if k.startswith("pqward")]:
+        added, lo, hi = median_ci([c - p for (_, _, c), p in zip(results[name], plain)])
+        report(f"pgbench -S c=1 {mode}: {name} CPU per tx, added",
+               f"{added:+.1f} us [{lo:+.1f}..{hi:+.1f}]")
 
 
 def run_callgrind(s, name, cmd, env, options=()):
