@@ -195,7 +195,9 @@ def oltp(s):
         names = dict(variants, **{"plain again": variants["plain"]}) if clients == 1 else variants
         rounds, seconds = (PAIRS, SECONDS) if clients > 1 else (6 * PAIRS, 2)
         for mode in ("simple", "prepared"):
-            start = {n: startup_cpu(e, mode) if clients == 1 else 0.0 for n, e in names.items()}
+            # "plain again" runs plain's environment: its start-up is plain's.
+            start = {n: startup_cpu(variants[n], mode) if clients == 1 else 0.0 for n in variants}
+            start["plain again"] = start["plain"]
             results = interleaved(names, rounds, lambda n: pgbench_tps(
                 names[n], clients, mode, seconds, start[n]))
             plain = [t for t, _, _ in results["plain"]]
