@@ -65,7 +65,8 @@ struct Core {
   bool quit = false;                    // the writer ends once drained (or failing)
   bool warned = false;                  // the one stderr warning was printed
   std::string last_error;               // cause of the last failed attempt
-  SpoolFile spool;                      // fd -1 until the first Append
+  SpoolFile spools[2];                  // taken in turn (SwitchSpool); fd -1 until needed
+  int cur = 0;                          // the spool appends go to
   std::thread* writer = nullptr;        // started by the first Append; never destroyed in a child
   bool writer_running = false;          // the writer reached its loop (StartWriter waits)
   std::mutex db_mu;                     // held while the writer is inside SQLite
@@ -75,6 +76,10 @@ struct Core {
 };
 
 void StartWriter(Core* c, std::unique_lock<std::mutex>& lk);
+
+SpoolFile& CurSpool(Core* c) {
+  return c->spools[c->cur];
+}
 
 class RecorderImpl final : public Recorder {
  public:
@@ -108,8 +113,8 @@ Status WaitDrained(Core* c, std::unique_lock<std::mutex>& lk, milliseconds limit
                                   [&] { return c->committed >= target || c->failures > failures; });
   if (c->committed >= target) return Status::OK();
   std::string cause = done ? c->last_error : "timed out waiting for the journal writer";
-  return Status::Journal("journal " + c->path + ": events kept in spool " + c->spool.path + ": " +
-                         cause);
+  return Status::Journal("journal " + c->path + ": events kept in spool directory " +
+                         SpoolDir(c->path) + ": " + cause);
 }
 
 // Drains synchronously and removes the spool once everything is in SQLite;
@@ -119,9 +124,10 @@ void Shutdown(Core* c, bool join) {
   if (c->writer == nullptr) return;
   c->quit = true;
   bool drained = WaitDrained(c, lk, kExitWait).ok() && c->queue.empty();
-  if (drained && c->spool.fd >= 0) {
-    unlink(c->spool.path.c_str());
-    CloseSpool(&c->spool);
+  for (SpoolFile& spool : c->spools) {
+    if (!drained || spool.fd < 0) continue;
+    unlink(spool.path.c_str());
+    CloseSpool(&spool);
   }
   if (!drained) c->abort_wait = true;  // let the writer give up quickly
   c->work_cv.notify_one();
@@ -160,16 +166,38 @@ void PrefaultAhead(Core* c, std::unique_lock<std::mutex>& lk) {
   size_t recent = c->spooled - c->spooled_seen;
   c->spooled_seen = c->spooled;
   size_t ahead = std::clamp(2 * recent, kPrefaultMin, kPrefaultMax);
-  size_t end = std::min(c->spool.size + ahead, kSpoolMax);
-  for (size_t done; c->prefault && c->spool.mapped &&
-                    (done = std::max(c->spool.prefaulted, c->spool.size)) < end;) {
-    if (!PrefaultSpool(&c->spool, std::min(done + kPrefaultStep, end))) {
+  SpoolFile* spool = &CurSpool(c);
+  size_t end = std::min(spool->size + ahead, kSpoolMax);
+  for (size_t done;
+       c->prefault && spool->mapped && (done = std::max(spool->prefaulted, spool->size)) < end;) {
+    if (!PrefaultSpool(spool, std::min(done + kPrefaultStep, end))) {
       if (errno == EINVAL) c->prefault = false;  // not on this system: appends fault
       return;
     }
     lk.unlock();
     lk.lock();
+    spool = &CurSpool(c);  // an append may have switched it meanwhile
   }
+}
+
+// At the writer's take: moves the appends to the other spool if it is empty
+// (everything in it stored), so that the current one can be emptied once
+// the batch just taken is stored. Appends so keep reusing the same pages of
+// the page cache; with one spool, emptied only when the writer found nothing
+// new after a commit (never, under a steady stream), they streamed through
+// fresh ones. Called with c->mu held.
+void SwitchSpool(Core* c) {
+  SpoolFile& other = c->spools[1 - c->cur];
+  if (CurSpool(c).size == 0 || other.size != 0) return;
+  if (other.fd < 0 && !CreateSpool(SpoolDir(c->path), &other).ok()) return;  // keep one
+  c->cur = 1 - c->cur;
+}
+
+// After a stored batch: the other spool only holds records taken before the
+// switch, so all are stored; the current one is emptied if all of its are.
+void ResetSpools(Core* c) {
+  ResetSpool(&c->spools[1 - c->cur]);
+  if (c->queue.empty() && c->committed == c->appended) ResetSpool(&CurSpool(c));
 }
 
 // Turns the records taken from the queue into the lines of `batch`: the
@@ -208,6 +236,7 @@ void WriterLoop(Core* c) {
       });
     }
     c->flush_requested = false;
+    SwitchSpool(c);
     taken.swap(c->queue);  // the appenders get the last batch's memory back
     if (batch.empty() && taken.empty()) {
       if (c->quit) return;
@@ -222,7 +251,7 @@ void WriterLoop(Core* c) {
       c->committed += batch.size();
       batch.clear();
       delay = kBatchInterval;
-      if (c->queue.empty() && c->committed == c->appended) ResetSpool(&c->spool);
+      ResetSpools(c);
     } else {
       ++c->failures;
       WarnOnce(c, s);
@@ -280,7 +309,7 @@ void ForkParent() {
 void ForkChild() {
   for (RecorderImpl* r : GetRegistry()->recorders) {
     Core* old = r->core_.load();
-    CloseSpool(&old->spool);
+    for (SpoolFile& spool : old->spools) CloseSpool(&spool);
     RecordQueue().swap(old->queue);
     r->core_ = new Core(old->path);  // `old` is leaked: its mutexes are held
   }
@@ -325,7 +354,7 @@ Status CheckSpoolDir(const std::string& path) {
 // spool grows, as it must to keep the events. Called with c->mu held.
 void WaitForEmptySpool(Core* c, std::unique_lock<std::mutex>& lk, size_t next) {
   const auto deadline = Clock::now() + kFlushWait;
-  while (c->spool.size + next >= kSpoolMax && c->writer != nullptr && !c->failing &&
+  while (CurSpool(c).size + next >= kSpoolMax && c->writer != nullptr && !c->failing &&
          Clock::now() < deadline) {
     c->flush_requested = true;
     c->work_cv.notify_one();
@@ -347,9 +376,9 @@ Status RecorderImpl::Append(Chain* chain, Event* ev) {
   Core* c = core_.load();
   {
     std::unique_lock<std::mutex> lk(c->mu);
-    if (c->spool.fd < 0) PQWARD_RETURN_IF_ERROR(CreateSpool(SpoolDir(c->path), &c->spool));
+    if (CurSpool(c).fd < 0) PQWARD_RETURN_IF_ERROR(CreateSpool(SpoolDir(c->path), &CurSpool(c)));
     WaitForEmptySpool(c, lk, record.size());
-    PQWARD_RETURN_IF_ERROR(WriteSpool(&c->spool, record));
+    PQWARD_RETURN_IF_ERROR(WriteSpool(&CurSpool(c), record));
     c->queue.Add(record);
     ++c->appended;
     c->spooled += record.size();
@@ -375,7 +404,7 @@ RecorderImpl::~RecorderImpl() {
   }
   Core* c = core_.load();
   Shutdown(c, true);
-  CloseSpool(&c->spool);  // not drained: left for recovery
+  for (SpoolFile& spool : c->spools) CloseSpool(&spool);  // not drained: left for recovery
   delete c;
 }
 

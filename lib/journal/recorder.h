@@ -1,8 +1,9 @@
 // Recorder: the process-wide writer of one journal. Append() makes an event
-// durable before it returns by copying it into this process's spool file (a
-// shared mapping, spool.h; it survives SIGKILL of the process) and queues it; a
-// background writer thread hash-chains queued events, moves them into SQLite
-// in batched transactions and then empties the spool. Spools of dead processes are
+// durable before it returns by copying it into one of this process's two
+// spool files (shared mappings, spool.h; they survive SIGKILL of the process)
+// and queues it; a background writer thread hash-chains queued events, moves
+// them into SQLite in batched transactions and empties the spool they came
+// from while the appends go to the other. Spools of dead processes are
 // drained by the next Recorder or reader that opens the journal. Fork-aware:
 // a child never touches its parent's SQLite handle, spool or thread.
 #pragma once

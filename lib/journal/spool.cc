@@ -205,6 +205,48 @@ Status ReadSpool(int fd, const std::string& path, Batch* out) {
   return Status::OK();
 }
 
+namespace {
+
+// Drains one orphaned spool: false if it is not ours to drain (its owner is
+// alive, or another recoverer has it), else its result.
+bool RecoverSpool(Store* store, const std::string& path, Status* result) {
+  int fd = open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return false;  // gone meanwhile, or not ours to read
+  struct stat st;
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0 || fstat(fd, &st) != 0 || st.st_nlink == 0) {
+    close(fd);  // alive, or already drained by another recoverer
+    return false;
+  }
+  Batch recs;
+  ChainTips tips;
+  Status s = ReadSpool(fd, path, &recs);
+  if (s.ok() && !recs.empty()) s = store->Seal(&recs, &tips);
+  if (s.ok() && !recs.empty()) s = store->Insert(recs);
+  if (s.ok()) unlink(path.c_str());
+  close(fd);
+  *result = s;
+  return true;
+}
+
+}  // namespace
+
+Status RecoverSpoolFiles(Store* store, std::vector<std::string> paths) {
+  Status result;
+  for (size_t before = paths.size() + 1; !paths.empty() && paths.size() < before;) {
+    before = paths.size();
+    result = Status::OK();
+    std::vector<std::string> failed;
+    for (const std::string& path : paths) {
+      Status s;
+      if (!RecoverSpool(store, path, &s) || s.ok()) continue;
+      if (result.ok()) result = s;
+      failed.push_back(path);
+    }
+    paths.swap(failed);
+  }
+  return result;
+}
+
 Status RecoverSpoolsInto(Store* store, const std::string& journal_path) {
   std::string dir = SpoolDir(journal_path);
   DIR* d = opendir(dir.c_str());
@@ -212,35 +254,15 @@ Status RecoverSpoolsInto(Store* store, const std::string& journal_path) {
     if (errno == ENOENT) return Status::OK();
     return SysError(dir, "cannot list", errno);
   }
-  std::vector<std::string> names;
+  std::vector<std::string> paths;
   while (struct dirent* e = readdir(d)) {
     std::string name = e->d_name;
-    if (name.ends_with(kSpoolSuffix) || name.ends_with(kLineSpoolSuffix)) names.push_back(name);
+    if (name.ends_with(kSpoolSuffix) || name.ends_with(kLineSpoolSuffix)) {
+      paths.push_back(dir + "/" + name);
+    }
   }
   closedir(d);
-  Status result;
-  for (const std::string& name : names) {
-    std::string path = dir + "/" + name;
-    int fd = open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) continue;  // gone meanwhile, or not ours to read
-    struct stat st;
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0 || fstat(fd, &st) != 0 || st.st_nlink == 0) {
-      close(fd);  // alive, or already drained by another recoverer
-      continue;
-    }
-    Batch recs;
-    ChainTips tips;
-    Status s = ReadSpool(fd, path, &recs);
-    if (s.ok() && !recs.empty()) s = store->Seal(&recs, &tips);
-    if (s.ok() && !recs.empty()) s = store->Insert(recs);
-    if (s.ok()) {
-      unlink(path.c_str());
-    } else if (result.ok()) {
-      result = s;
-    }
-    close(fd);
-  }
-  return result;
+  return RecoverSpoolFiles(store, std::move(paths));
 }
 
 }  // namespace pqward::journal

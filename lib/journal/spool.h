@@ -1,6 +1,6 @@
 // Spool files (private to journal/): the per-process append-only file that
 // makes an event durable before Append returns, and the recovery of spools
-// left by dead processes. A live process holds flock(LOCK_EX) on its spool
+// left by dead processes. A live process holds flock(LOCK_EX) on its spools
 // for its whole life, so a spool whose lock can be taken is an orphan.
 #pragma once
 
@@ -70,5 +70,11 @@ Status ReadSpool(int fd, const std::string& path, Batch* out);
 // Drains every orphaned spool of the journal into `store` (sealing its
 // records, chained to what the journal holds), then unlinks it.
 Status RecoverSpoolsInto(Store* store, const std::string& journal_path);
+
+// The same for the spools at `paths`, in any order. A process writes two
+// spools in turn (recorder.cc), so one may hold the successors of events in
+// another: a spool that fails is tried again after the others, for as long
+// as a pass drains any; the error is the last pass's first.
+Status RecoverSpoolFiles(Store* store, std::vector<std::string> paths);
 
 }  // namespace pqward::journal

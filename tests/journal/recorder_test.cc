@@ -407,15 +407,31 @@ std::vector<size_t> RecordStarts(std::string_view bytes, size_t* end) {
   return starts;
 }
 
+// The spool files of a dead process in `dir` that hold records (an emptied
+// spool starts with a zero byte).
+std::vector<fs::path> SpoolsWithRecords(const TempDir& dir) {
+  std::vector<fs::path> spools;
+  for (const auto& e : fs::directory_iterator(dir.path / "journal.db.spool")) {
+    std::ifstream f(e.path(), std::ios::binary);
+    if (f.peek() != '\0' && f.peek() != EOF) spools.push_back(e.path());
+  }
+  return spools;
+}
+
 TEST_CASE("a spool reused after a drain gives back only what the journal lacks", "[journal]") {
   TempDir dir;
   RecordThenDie(dir, [](Recorder* r, Chain* chain) {
-    for (int i = 0; i < 40; i++) {  // stored, then the spool is reused from its start
+    for (int i = 0; i < 40; i++) {
       if (!AppendQuery(r, chain, "before " + std::to_string(i))) return false;
     }
-    return r->Flush().ok() && AppendQuery(r, chain, "after 0") && AppendQuery(r, chain, "after 1");
+    // Each drain moves the appends to the other spool and empties the first:
+    // after two, the first spool is reused from its start.
+    return r->Flush().ok() && AppendQuery(r, chain, "between") && r->Flush().ok() &&
+           AppendQuery(r, chain, "after 0") && AppendQuery(r, chain, "after 1");
   });
-  fs::path spool = OnlySpool(dir);
+  std::vector<fs::path> live = SpoolsWithRecords(dir);
+  REQUIRE(live.size() == 1);
+  fs::path spool = live[0];
   SECTION("the new records end at their zero byte") {}
   SECTION("an append torn over the zero byte exposes older records, which are not read") {
     std::fstream f(spool, std::ios::in | std::ios::out | std::ios::binary);
@@ -428,11 +444,89 @@ TEST_CASE("a spool reused after a drain gives back only what the journal lacks",
     f.put('x');
   }
   std::vector<Event> events = ReadAll(dir.journal());
-  REQUIRE(events.size() == 42);
+  REQUIRE(events.size() == 43);
   for (size_t i = 0; i < events.size(); i++) CHECK(events[i].seq == static_cast<int64_t>(i));
-  CHECK(events[40].sql == "after 0");
-  CHECK(events[41].sql == "after 1");
+  CHECK(events[41].sql == "after 0");
+  CHECK(events[42].sql == "after 1");
   CHECK(VerifyJournal(dir.journal()).ok());
+}
+
+TEST_CASE("a batch that could not be stored and the events after it survive a kill", "[journal]") {
+  // The writer moved the appends to its second spool when it took the batch;
+  // the journal is locked, so the batch stays in the first: at the kill both
+  // spools hold events, the second the successors of the first.
+  TempDir dir;
+  RecordSession(dir.journal(), 1, "created ");
+  RecordThenDie(dir, [&dir](Recorder* r, Chain* chain) {
+    sqlite3* lock = nullptr;  // another connection's write lock, held to the end
+    if (sqlite3_open(dir.journal().c_str(), &lock) != SQLITE_OK ||
+        sqlite3_exec(lock, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return false;
+    }
+    for (int i = 0; i < 6; i++) {
+      if (!AppendQuery(r, chain, "event " + std::to_string(i))) return false;
+      if (i == 2 && r->Flush().ok()) return false;  // locked: cannot be stored
+    }
+    return true;
+  });
+  CHECK(SpoolsWithRecords(dir).size() == 2);
+  std::vector<Event> events = ReadAll(dir.journal());
+  REQUIRE(events.size() == 7);  // with the one of the first session
+  std::vector<Event> mine(events.begin() + 1, events.end());
+  if (events[0].sql != "created 0") mine.assign(events.begin(), events.end() - 1);
+  for (int i = 0; i < 6; i++) CHECK(mine[i].sql == "event " + std::to_string(i));
+  CHECK(VerifyJournal(dir.journal()).ok());
+  CHECK(fs::is_empty(dir.path / "journal.db.spool"));
+}
+
+// Writes `events` of `session` as a spool file of binary records at `path`.
+void WriteSpoolFile(const fs::path& path, const std::string& session, int first, int n) {
+  std::string bytes;
+  for (int seq = first; seq < first + n; seq++) {
+    Event ev = Query("event " + std::to_string(seq));
+    ev.seq = seq;
+    if (seq == 0) ev.session = session;
+    AppendSpoolRecord(session, ev, &bytes);
+  }
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+TEST_CASE("spools holding one session's successive events are drained in any order", "[journal]") {
+  const std::string session = NewSessionId();
+  for (bool newest_first : {false, true}) {
+    TempDir dir;
+    RecordSession(dir.journal(), 1, "created ");
+    fs::create_directories(dir.path / "journal.db.spool");
+    std::vector<std::string> paths;
+    for (int part = 0; part < 3; part++) {
+      fs::path p = dir.path / "journal.db.spool" / (std::to_string(part) + ".spool2");
+      WriteSpoolFile(p, session, 2 * part, 2);
+      paths.push_back(p.string());
+    }
+    if (newest_first) std::reverse(paths.begin(), paths.end());
+    std::unique_ptr<Store> store;
+    REQUIRE(Store::Open(dir.journal(), Store::Mode::kWrite, &store, nullptr).ok());
+    CHECK(RecoverSpoolFiles(store.get(), paths).ok());
+    store.reset();
+    std::vector<Event> events = ReadAll(dir.journal());
+    REQUIRE(events.size() == 7);
+    CHECK(VerifyJournal(dir.journal()).ok());
+    CHECK(fs::is_empty(dir.path / "journal.db.spool"));
+  }
+}
+
+TEST_CASE("a spool whose events have no stored predecessor stays, with the cause", "[journal]") {
+  TempDir dir;
+  RecordSession(dir.journal(), 1, "created ");
+  fs::create_directories(dir.path / "journal.db.spool");
+  fs::path p = dir.path / "journal.db.spool" / "1.spool2";
+  WriteSpoolFile(p, NewSessionId(), 2, 2);  // events 0 and 1 are nowhere
+  std::unique_ptr<Store> store;
+  REQUIRE(Store::Open(dir.journal(), Store::Mode::kWrite, &store, nullptr).ok());
+  pqward::Status s = RecoverSpoolFiles(store.get(), {p.string()});
+  CHECK_FALSE(s.ok());
+  CHECK(s.message().find("no stored predecessor") != std::string::npos);
+  CHECK(fs::exists(p));
 }
 
 TEST_CASE("a record the process died writing is never read, nor anything after it", "[journal]") {
