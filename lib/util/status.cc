@@ -3,6 +3,40 @@
 
 namespace pqward {
 
+Status Status::Config(std::string_view m) {
+  return Status(Code::kConfig, m);
+}
+Status Status::Io(std::string_view m) {
+  return Status(Code::kIo, m);
+}
+Status Status::Journal(std::string_view m) {
+  return Status(Code::kJournal, m);
+}
+Status Status::NotFound(std::string_view m) {
+  return Status(Code::kNotFound, m);
+}
+Status Status::Permission(std::string_view m) {
+  return Status(Code::kPermission, m);
+}
+Status Status::Identity(std::string_view m) {
+  return Status(Code::kIdentity, m);
+}
+Status Status::Broker(std::string_view m) {
+  return Status(Code::kBroker, m);
+}
+Status Status::Mask(std::string_view m) {
+  return Status(Code::kMask, m);
+}
+Status Status::Libpq(std::string_view m) {
+  return Status(Code::kLibpq, m);
+}
+Status Status::Internal(std::string_view m) {
+  return Status(Code::kInternal, m);
+}
+Status Status::Corrupt(std::string_view m) {
+  return Status(Code::kCorrupt, m);
+}
+
 const char* CodeName(Status::Code code) {
   switch (code) {
     case Status::Code::kOk:
