@@ -157,13 +157,14 @@ bool PrefaultSpool(SpoolFile* spool, size_t end) {
 void ResetSpool(SpoolFile* spool) {
   if (spool->fd < 0 || spool->size == 0) return;
   if (!spool->mapped) {
-    if (ftruncate(spool->fd, 0) == 0) spool->size = 0;
+    if (ftruncate(spool->fd, 0) == 0) spool->size = spool->taken = 0;
     return;
   }
   // The space stays reserved and mapped: no later copy into the map can
   // meet a full disk (that would be SIGBUS, not an error).
   spool->map[0] = '\0';
   spool->size = 0;
+  spool->taken = 0;
   spool->prefaulted = 0;  // pages written back since are read-only again
 }
 

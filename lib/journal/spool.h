@@ -38,6 +38,7 @@ struct SpoolFile {
   char* map = nullptr;    // the file's first `capacity` bytes (null: none yet)
   size_t capacity = 0;    // reserved and mapped
   size_t prefaulted = 0;  // bytes made writable by PrefaultSpool since the last reset
+  size_t taken = 0;       // bytes handed on by the owner (recorder.cc) since then
   bool torn = false;      // a write(2) append left a record it could not cut off
 };
 

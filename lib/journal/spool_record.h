@@ -40,7 +40,9 @@ bool ParseSpoolRecord(std::string_view record, EventView* ev);
 // records it read; one that does not decode is counted but not added.
 size_t AddSpoolRecords(std::string_view records, Batch* out);
 
-// Records waiting for the writer, back to back. Cleared queues keep their
+// Records waiting for the writer, back to back, and their count. The
+// appends to a mapped spool only count theirs: the writer copies them out of
+// the map when it takes the queue (recorder.cc). Cleared queues keep their
 // memory: the writer and the appenders hand one buffer back and forth.
 struct RecordQueue {
   std::string bytes;
