@@ -479,6 +479,34 @@ TEST_CASE("a batch that could not be stored and the events after it survive a ki
   CHECK(fs::is_empty(dir.path / "journal.db.spool"));
 }
 
+TEST_CASE("after a failed batch, the events appended meanwhile are stored with it", "[journal]") {
+  // The failed batch keeps the first spool, so the next take cannot move the
+  // appends: the writer copies the second spool's new records out instead.
+  TempDir dir;
+  std::unique_ptr<Recorder> r;
+  REQUIRE(Recorder::Open(Options{dir.journal(), 100, false}, &r).ok());
+  sqlite3* lock = nullptr;  // another connection's write lock
+  REQUIRE(sqlite3_open(dir.journal().c_str(), &lock) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(lock, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  Chain chain{NewSessionId(), 0};
+  auto append = [&](int from, int to) {
+    for (int i = from; i < to; i++)
+      REQUIRE(AppendQuery(r.get(), &chain, "event " + std::to_string(i)));
+  };
+  append(0, 3);
+  CHECK_FALSE(r->Flush().ok());
+  append(3, 6);
+  REQUIRE(sqlite3_exec(lock, "ROLLBACK", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(lock);
+  REQUIRE(r->Flush().ok());
+  append(6, 8);
+  REQUIRE(r->Flush().ok());
+  std::vector<Event> events = ReadAll(dir.journal());
+  REQUIRE(events.size() == 8);
+  for (int i = 0; i < 8; i++) CHECK(events[i].sql == "event " + std::to_string(i));
+  CHECK(VerifyJournal(dir.journal()).ok());
+}
+
 // Writes `events` of `session` as a spool file of binary records at `path`.
 void WriteSpoolFile(const fs::path& path, const std::string& session, int first, int n) {
   std::string bytes;
