@@ -3,67 +3,38 @@
 
 namespace pqward {
 
-Status Status::Config(std::string_view m) {
-  return Status(Code::kConfig, m);
-}
-Status Status::Io(std::string_view m) {
-  return Status(Code::kIo, m);
-}
-Status Status::Journal(std::string_view m) {
-  return Status(Code::kJournal, m);
-}
-Status Status::NotFound(std::string_view m) {
-  return Status(Code::kNotFound, m);
-}
-Status Status::Permission(std::string_view m) {
-  return Status(Code::kPermission, m);
-}
-Status Status::Identity(std::string_view m) {
-  return Status(Code::kIdentity, m);
-}
-Status Status::Broker(std::string_view m) {
-  return Status(Code::kBroker, m);
-}
-Status Status::Mask(std::string_view m) {
-  return Status(Code::kMask, m);
-}
-Status Status::Libpq(std::string_view m) {
-  return Status(Code::kLibpq, m);
-}
-Status Status::Internal(std::string_view m) {
-  return Status(Code::kInternal, m);
-}
-Status Status::Corrupt(std::string_view m) {
-  return Status(Code::kCorrupt, m);
-}
+// Every error code once: its constructor's name, its enumerator and the text
+// ToString gives it.
+#define PQWARD_STATUS_CODES(X)             \
+  X(Config, kConfig, "Config")             \
+  X(Io, kIo, "IO error")                   \
+  X(Journal, kJournal, "Journal")          \
+  X(NotFound, kNotFound, "Not found")      \
+  X(Permission, kPermission, "Permission") \
+  X(Identity, kIdentity, "Identity")       \
+  X(Broker, kBroker, "Broker")             \
+  X(Mask, kMask, "Mask")                   \
+  X(Libpq, kLibpq, "libpq")                \
+  X(Internal, kInternal, "Internal")       \
+  X(Corrupt, kCorrupt, "Corrupt")
+
+#define PQWARD_DEFINE_CONSTRUCTOR(name, code, text) \
+  Status Status::name(std::string_view m) {         \
+    return Status(Code::code, m);                   \
+  }
+PQWARD_STATUS_CODES(PQWARD_DEFINE_CONSTRUCTOR)
+#undef PQWARD_DEFINE_CONSTRUCTOR
 
 const char* CodeName(Status::Code code) {
+#define PQWARD_CODE_CASE(name, code, text) \
+  case Status::Code::code:                 \
+    return text;
   switch (code) {
     case Status::Code::kOk:
       return "OK";
-    case Status::Code::kConfig:
-      return "Config";
-    case Status::Code::kIo:
-      return "IO error";
-    case Status::Code::kJournal:
-      return "Journal";
-    case Status::Code::kNotFound:
-      return "Not found";
-    case Status::Code::kPermission:
-      return "Permission";
-    case Status::Code::kIdentity:
-      return "Identity";
-    case Status::Code::kBroker:
-      return "Broker";
-    case Status::Code::kMask:
-      return "Mask";
-    case Status::Code::kLibpq:
-      return "libpq";
-    case Status::Code::kInternal:
-      return "Internal";
-    case Status::Code::kCorrupt:
-      return "Corrupt";
+      PQWARD_STATUS_CODES(PQWARD_CODE_CASE)
   }
+#undef PQWARD_CODE_CASE
   return "Unknown";
 }
 
