@@ -1,6 +1,7 @@
 // Masking on the libpq paths; see masking.h.
 #include "interpose/masking.h"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +22,7 @@ const pqw_api& R() {
 }
 
 std::once_flag g_once;
+std::atomic<bool> g_ready{false};  // g_once has run
 std::unique_ptr<mask::Masker> g_masker;
 Status g_status;
 
@@ -165,15 +167,20 @@ Status CheckRuleTables(ConnState* st, const mask::Masker& m) {
 }  // namespace
 
 Status GetMasker(const mask::Masker** out) {
-  std::call_once(g_once, [] {
-    Status config_status;
-    const Config& config = GetConfig(&config_status);
-    if (!config_status.ok()) {
-      g_status = config_status;
-    } else if (config.mask.enabled()) {
-      g_status = mask::Masker::Create(config.mask, &g_masker);
-    }
-  });
+  // Called several times per statement: once set up, one load (std::call_once
+  // costs thread-local lookups on every call).
+  if (!g_ready.load(std::memory_order_acquire)) {
+    std::call_once(g_once, [] {
+      Status config_status;
+      const Config& config = GetConfig(&config_status);
+      if (!config_status.ok()) {
+        g_status = config_status;
+      } else if (config.mask.enabled()) {
+        g_status = mask::Masker::Create(config.mask, &g_masker);
+      }
+      g_ready.store(true, std::memory_order_release);
+    });
+  }
   *out = g_masker.get();
   return g_status;
 }

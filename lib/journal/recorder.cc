@@ -389,7 +389,8 @@ Status RecorderImpl::Append(Chain* chain, Event* ev) {
   if (ev->seq == 0) ev->session = chain->session;  // only the first event names it
   // Encoded outside the lock, in this thread's own buffer, as a binary
   // record: the writer makes its canonical JSON and hashes it.
-  thread_local std::string record;
+  // initial-exec: see interpose/guard.h (one TLS lookup per event otherwise).
+  [[gnu::tls_model("initial-exec")]] thread_local std::string record;
   record.clear();
   AppendSpoolRecord(chain->session, *ev, &record);
   Core* c = core_.load();

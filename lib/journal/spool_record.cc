@@ -190,9 +190,15 @@ bool ParseBody(Reader& r, EventView* ev) {
 }  // namespace
 
 void AppendSpoolRecord(std::string_view session, const Event& ev, std::string* out) {
-  thread_local std::string extra;
-  extra.clear();
-  if (!ev.extra.empty()) nlohmann::json::to_cbor(ev.extra, extra);
+  // Most events have no `extra`: those touch no thread-local (each access
+  // is a call into the dynamic loader from a dlopen'ed library).
+  std::string_view extra;
+  if (!ev.extra.empty()) {
+    thread_local std::string cbor;
+    cbor.clear();
+    nlohmann::json::to_cbor(ev.extra, cbor);
+    extra = cbor;
+  }
   Counter count;
   Encode(count, session, ev, extra);
   const uint64_t body = count.n;
