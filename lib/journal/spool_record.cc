@@ -192,7 +192,7 @@ bool ParseBody(Reader& r, EventView* ev) {
 void AppendSpoolRecord(std::string_view session, const Event& ev, std::string* out) {
   // Most events have no `extra`: those touch no thread-local (each access
   // is a call into the dynamic loader from a dlopen'ed library).
-  std::string_view extra;
+  std::string_view extra = "";  // not {}: memcpy from a null pointer is undefined, even of 0 bytes
   if (!ev.extra.empty()) {
     thread_local std::string cbor;
     cbor.clear();
