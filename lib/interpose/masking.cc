@@ -1,11 +1,9 @@
 // Masking on the libpq paths; see masking.h.
 #include "interpose/masking.h"
 
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 
 #include "interpose/capture.h"
 #include "interpose/copy_stmt.h"
@@ -21,10 +19,11 @@ const pqw_api& R() {
   return Real();
 }
 
-std::once_flag g_once;
-std::atomic<bool> g_ready{false};  // g_once has run
-std::unique_ptr<mask::Masker> g_masker;
-Status g_status;
+// The process masker, made from the config on first use.
+struct MaskerSetup {
+  std::unique_ptr<mask::Masker> masker;
+  Status status;  // the config's error, or the rules'
+};
 
 // Column metadata with catalog names, kept alive while Plan() reads views.
 struct Columns {
@@ -167,22 +166,18 @@ Status CheckRuleTables(ConnState* st, const mask::Masker& m) {
 }  // namespace
 
 Status GetMasker(const mask::Masker** out) {
-  // Called several times per statement: once set up, one load (std::call_once
-  // costs thread-local lookups on every call).
-  if (!g_ready.load(std::memory_order_acquire)) {
-    std::call_once(g_once, [] {
-      Status config_status;
-      const Config& config = GetConfig(&config_status);
-      if (!config_status.ok()) {
-        g_status = config_status;
-      } else if (config.mask.enabled()) {
-        g_status = mask::Masker::Create(config.mask, &g_masker);
-      }
-      g_ready.store(true, std::memory_order_release);
-    });
-  }
-  *out = g_masker.get();
-  return g_status;
+  // A function-local static: once made, one load per call. This runs several
+  // times per statement, and std::call_once sets thread-locals on every call.
+  static const MaskerSetup setup = [] {
+    MaskerSetup s;
+    const Config& config = GetConfig(&s.status);
+    if (s.status.ok() && config.mask.enabled()) {
+      s.status = mask::Masker::Create(config.mask, &s.masker);
+    }
+    return s;
+  }();
+  *out = setup.masker.get();
+  return setup.status;
 }
 
 Status StartMasking(ConnState* st) {
