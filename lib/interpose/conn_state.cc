@@ -53,6 +53,7 @@ void Submission::ClearResult() {
   event.status.clear();
   event.command_tag.clear();
   in_progress = false;
+  result_journaled = false;
   copy_direction.clear();
   copy_bytes = copy_rows = 0;
   ClearKeepingSmall(&copy_partial);
@@ -71,6 +72,7 @@ void Submission::Reset() {
   t0_mono_us = 0;
   terminals = 0;
   prepare_name.clear();
+  popped = false;
 }
 
 ConnState* FindState(const PGconn* conn) {

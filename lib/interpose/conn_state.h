@@ -35,11 +35,15 @@ struct MaskState {
 
 // One statement sent and not yet fully answered (or a pipeline sync point).
 struct Submission {
-  bool sync_marker = false;    // PQpipelineSync point, not a statement
-  journal::Event event;        // kind, api, sql, params, statement_name filled at send
-  int64_t t0_mono_us = 0;      // monotonic start of the current result
-  int terminals = 0;           // terminal results recorded so far
-  bool in_progress = false;    // rows or COPY data accumulated, not yet recorded
+  bool sync_marker = false;  // PQpipelineSync point, not a statement
+  journal::Event event;      // kind, api, sql, params, statement_name filled at send
+  int64_t t0_mono_us = 0;    // monotonic start of the current result
+  int terminals = 0;         // terminal results recorded so far
+  bool in_progress = false;  // rows or COPY data accumulated, not yet recorded
+  // Cleared lazily (see SubmissionQueue): the result fields still hold the
+  // last journaled result, or the whole slot a statement already popped.
+  bool result_journaled = false;
+  bool popped = false;
   std::string copy_direction;  // "in" / "out" while in COPY
   int64_t copy_bytes = 0;
   int64_t copy_rows = 0;
@@ -53,15 +57,26 @@ struct Submission {
 
   // Back to no result seen yet, for the statement's next result.
   void ClearResult();
+  // ClearResult, if the last result was journaled and not yet cleared.
+  void ClearJournaledResult() {
+    if (result_journaled) ClearResult();
+  }
   // Back to a fresh Submission, keeping the memory of small strings.
   void Reset();
+  // Reset, if the slot still holds a popped statement.
+  void ResetPopped() {
+    if (popped) Reset();
+  }
 };
 
 // The statements a connection has sent and not seen the end of, oldest
 // first. Each lives in a slot of its own that is reset and reused once it is
 // finished, so after warm-up queueing a statement allocates next to nothing
 // (its strings keep their memory), and a Submission& stays valid until that
-// submission is popped.
+// submission is popped. A popped slot is reset when it is next used, not
+// when popped: an asynchronous send resets it after the statement went out
+// (push_back_unreset), while the server works, off the statement's round
+// trip (docs/performance.md, "The OLTP gap").
 class SubmissionQueue {
  public:
   SubmissionQueue() = default;
@@ -74,15 +89,22 @@ class SubmissionQueue {
 
   // A fresh Submission, queued last.
   Submission& push_back() {
+    Submission& sub = push_back_unreset();
+    sub.ResetPopped();
+    return sub;
+  }
+  // A Submission queued last that may still hold a popped statement: the
+  // caller calls ResetPopped() before it reads or fills it.
+  Submission& push_back_unreset() {
     if (size_ == slots_.size()) slots_.push_back(std::make_unique<Submission>());
     return *slots_[size_++];
   }
   void pop_front() {
-    slots_[head_++]->Reset();
+    slots_[head_++]->popped = true;
     Compact();
   }
   void pop_back() {
-    slots_[--size_]->Reset();
+    slots_[--size_]->popped = true;
     Compact();
   }
 

@@ -19,6 +19,14 @@ Submission* Head(ConnState* st) {
   return &st->queue.front();
 }
 
+// The head statement, its last journaled result cleared: for what reads or
+// adds to its current result.
+Submission* Current(ConnState* st) {
+  Submission* sub = Head(st);
+  if (sub != nullptr) sub->ClearJournaledResult();
+  return sub;
+}
+
 // Journals the statement's current result and resets it for a next one.
 // The event is journaled in place (no copy of its SQL and values); only
 // `extra` is saved when this result adds keys to it.
@@ -36,7 +44,10 @@ Status Finish(ConnState* st, Submission* sub) {
   Status status = AppendEvent(st, &ev);
   if (send_extra) ev.extra = std::move(*send_extra);
   ev.started_at_us += ev.duration_us;  // a next result starts now
-  sub->ClearResult();
+  // Cleared when a next result comes, or when the slot is reused, which is
+  // off the round trip for a send (SubmissionQueue).
+  sub->result_journaled = true;
+  sub->in_progress = false;
   sub->t0_mono_us = now;
   sub->terminals++;
   return status;
@@ -44,6 +55,7 @@ Status Finish(ConnState* st, Submission* sub) {
 
 void FinishAbandoned(ConnState* st, Submission* sub) {
   if (sub->sync_marker || (sub->terminals > 0 && !sub->in_progress)) return;
+  sub->ClearJournaledResult();
   sub->event.status = "ABANDONED";
   (void)Finish(st, sub);
 }
@@ -99,6 +111,14 @@ void StartClock(ConnState* st, Submission* sub) {
   st->error_override.clear();
 }
 
+Status BeginSend(ConnState* st, Submission** sub, SendStart* start) {
+  PQWARD_RETURN_IF_ERROR(BeforeBegin(st));
+  *sub = &st->queue.push_back_unreset();
+  *start = {NowWallUs(), NowMonoUs()};
+  st->error_override.clear();
+  return Status::OK();
+}
+
 void SendFailed(ConnState* st) {
   if (st->queue.empty()) return;
   Submission& sub = st->queue.back();
@@ -128,7 +148,7 @@ PGresult* OnResult(ConnState* st, PGresult* res) {
     OnSyncResult(st);
     return res;
   }
-  Submission* sub = Head(st);
+  Submission* sub = Current(st);
   if (sub == nullptr) return res;  // nothing of ours is waiting for it
   switch (status) {
     case PGRES_SINGLE_TUPLE: {
@@ -193,7 +213,7 @@ void EndSync(ConnState* st, const PGresult* res) {
 }
 
 void MaskCopyOut(ConnState* st, char** buffer, int* len) {
-  Submission* sub = Head(st);
+  Submission* sub = Current(st);
   if (sub == nullptr || !sub->mask.copy) return;
   if (sub->mask.copy_header) {
     sub->mask.copy_header = false;
@@ -203,7 +223,7 @@ void MaskCopyOut(ConnState* st, char** buffer, int* len) {
 }
 
 void OnCopyData(ConnState* st, const char* buf, int len, bool out) {
-  Submission* sub = Head(st);
+  Submission* sub = Current(st);
   if (sub == nullptr || sub->copy_direction.empty() || len <= 0) return;
   sub->copy_bytes += len;
   std::string_view data(buf, static_cast<size_t>(len));

@@ -8,6 +8,7 @@
 // statement's event until its terminal result.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <libpq-fe.h>
@@ -24,6 +25,25 @@ void SetStatement(Submission* sub, const char* kind, const char* api, const char
 // Begin's two halves around filling the submission in its queue slot.
 Status BeforeBegin(ConnState* st);
 void StartClock(ConnState* st, Submission* sub);
+
+// When an asynchronous send started (both clocks, as StartClock reads them).
+struct SendStart {
+  int64_t wall_us = 0;
+  int64_t mono_us = 0;
+};
+
+// Begin for an asynchronous send, in two halves around the send itself:
+// BeginSend queues a slot and reads the clock; after the send, FillSent
+// resets the slot (a popped statement's) and fills it, while the server
+// works on the statement, off its round trip.
+Status BeginSend(ConnState* st, Submission** sub, SendStart* start);
+template <typename Fill>
+void FillSent(Submission* sub, const SendStart& start, Fill&& fill) {
+  sub->ResetPopped();
+  sub->event.started_at_us = start.wall_us;
+  sub->t0_mono_us = start.mono_us;
+  fill(sub);
+}
 
 // Queues a statement, filled in its slot by fill(Submission*), unless the
 // connection is refused or its journal is broken (then the returned error

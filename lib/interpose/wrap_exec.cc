@@ -33,23 +33,24 @@ const char* PreparedText(ConnState* st, const char* name) {
 }
 
 // An asynchronous send: queue, send, fill, and unqueue again if libpq refused
-// it. The statement is filled in (its text copied, its parameters captured)
-// after it was sent, while the server works on it: off its round trip. A
-// failure to fill refuses the connection from then on.
+// it. The statement's slot is reset and filled in (its text copied, its
+// parameters captured) after it was sent, while the server works on it: off
+// its round trip. A failure to fill refuses the connection from then on.
 template <typename Fill, typename Call>
 int SendCall(PGconn* conn, Fill&& fill, Call&& call) {
   CallScope scope;
   ConnState* st = scope.outer() ? FindState(conn) : nullptr;
   if (st == nullptr) return call();
   Submission* sub = nullptr;
-  Status begun = Safely([&] { return Begin(st, [&](Submission* s) { sub = s; }); });
+  SendStart start;
+  Status begun = Safely([&] { return BeginSend(st, &sub, &start); });
   if (!begun.ok()) {
     st->error_override = RefusalText(begun);
     return 0;
   }
   int ok = call();
   Status filled = Safely([&] {
-    fill(st, sub);
+    FillSent(sub, start, [&](Submission* s) { fill(st, s); });
     if (!ok) SendFailed(st);
     return Status::OK();
   });

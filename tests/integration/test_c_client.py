@@ -10,7 +10,8 @@ def test_linked_client_every_path(clients):
     env = dict(clients.env, PQWARD_JOURNAL=clients.journal)
     out = subprocess.run([exe], env=env, capture_output=True, text=True, check=True,
                          timeout=60).stdout.splitlines()
-    assert out == ["session known", "params 259", "prepared 20", "async 5", "pipeline 101",
+    assert out == ["session known", "params 259", "prepared 20", "async 5", "parts 2",
+                   "pipeline 101",
                    "pipeline 201", "single-row 5", "cancelled 57014"]
     evs = {e["sql"]: e for e in clients.statements()}
     assert evs["select $1::int4 + 1"]["params"] == ["\\x00000102"]
@@ -26,4 +27,10 @@ def test_linked_client_every_path(clients):
     assert evs["select $1::int + 200"]["values"] == [["201"]]
     assert evs["select pg_sleep(10)"]["status"] == "CANCELLED"
     assert evs["select pg_sleep(10)"]["error"]["sqlstate"] == "57014"
-    assert len(clients.statements()) == 8  # each statement exactly once
+    # Each result of a two-statement send has its own columns and rows only.
+    parts = [e for e in clients.statements()
+             if e["sql"] == "select 1 as a, 'x' as b; select 2 as c"]
+    assert [[c["name"] for c in e["columns"]] for e in parts] == [["a", "b"], ["c"]]
+    assert [e["values"] for e in parts] == [[["1", "x"]], [["2"]]]
+    assert [e.get("extra", {}).get("part") for e in parts] == [None, 1]
+    assert len(clients.statements()) == 10  # each statement exactly once

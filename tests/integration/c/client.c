@@ -79,6 +79,16 @@ int main(void) {
   PQclear(res);
   if (next_result(conn) != NULL) die(conn, "async end");
 
+  /* Two statements in one send: two results, each journaled on its own. */
+  if (!PQsendQuery(conn, "select 1 as a, 'x' as b; select 2 as c")) die(conn, "send two");
+  int parts = 0;
+  while ((res = next_result(conn)) != NULL) {
+    expect(conn, res, PGRES_TUPLES_OK, "two statements");
+    parts++;
+    PQclear(res);
+  }
+  printf("parts %d\n", parts);
+
   if (!PQenterPipelineMode(conn)) die(conn, "pipeline");
   const char* one[1] = {"1"};
   PQsendQueryParams(conn, "select $1::int + 100", 1, NULL, one, NULL, NULL, 0);
