@@ -37,6 +37,18 @@ void ClearKeepingSmall(std::string* s) {
   }
 }
 
+// Back to no masking decision. Outside COPY only the plan is dropped: a new
+// MaskState would construct and free its COPY options' string each time.
+void ClearMask(MaskState* mask) {
+  if (mask->copy) {
+    *mask = MaskState();
+    return;
+  }
+  if (mask->planned) mask->plan = mask::ResultPlan();
+  mask->planned = false;
+  mask->masker = nullptr;
+}
+
 }  // namespace
 
 void Submission::ClearResult() {
@@ -57,7 +69,7 @@ void Submission::ClearResult() {
   copy_direction.clear();
   copy_bytes = copy_rows = 0;
   ClearKeepingSmall(&copy_partial);
-  if (mask.planned || mask.copy || mask.masker != nullptr) mask = MaskState();
+  ClearMask(&mask);
 }
 
 void Submission::Reset() {
