@@ -105,17 +105,15 @@ Status BeforeBegin(ConnState* st) {
   return Status::OK();
 }
 
-void StartClock(ConnState* st, Submission* sub) {
-  sub->event.started_at_us = NowWallUs();
-  sub->t0_mono_us = NowMonoUs();
+SendStart StartClock(ConnState* st) {
   st->error_override.clear();
+  return {NowWallUs(), NowMonoUs()};
 }
 
 Status BeginSend(ConnState* st, Submission** sub, SendStart* start) {
   PQWARD_RETURN_IF_ERROR(BeforeBegin(st));
   *sub = &st->queue.push_back_unreset();
-  *start = {NowWallUs(), NowMonoUs()};
-  st->error_override.clear();
+  *start = StartClock(st);
   return Status::OK();
 }
 

@@ -22,15 +22,20 @@ namespace pqward::interpose {
 // fresh Submission.
 void SetStatement(Submission* sub, const char* kind, const char* api, const char* sql);
 
-// Begin's two halves around filling the submission in its queue slot.
-Status BeforeBegin(ConnState* st);
-void StartClock(ConnState* st, Submission* sub);
-
-// When an asynchronous send started (both clocks, as StartClock reads them).
+// When a statement was sent, by both clocks.
 struct SendStart {
   int64_t wall_us = 0;
   int64_t mono_us = 0;
 };
+
+// Begin's parts: the checks before queueing, and the clocks read as the
+// statement is sent (which also forgets the last refusal's text).
+Status BeforeBegin(ConnState* st);
+SendStart StartClock(ConnState* st);
+inline void SetStart(Submission* sub, const SendStart& start) {
+  sub->event.started_at_us = start.wall_us;
+  sub->t0_mono_us = start.mono_us;
+}
 
 // Begin for an asynchronous send, in two halves around the send itself:
 // BeginSend queues a slot and reads the clock; after the send, FillSent
@@ -40,8 +45,7 @@ Status BeginSend(ConnState* st, Submission** sub, SendStart* start);
 template <typename Fill>
 void FillSent(Submission* sub, const SendStart& start, Fill&& fill) {
   sub->ResetPopped();
-  sub->event.started_at_us = start.wall_us;
-  sub->t0_mono_us = start.mono_us;
+  SetStart(sub, start);
   fill(sub);
 }
 
@@ -54,7 +58,7 @@ Status Begin(ConnState* st, Fill&& fill) {
   PQWARD_RETURN_IF_ERROR(BeforeBegin(st));
   Submission& sub = st->queue.push_back();
   fill(&sub);
-  StartClock(st, &sub);
+  SetStart(&sub, StartClock(st));
   return Status::OK();
 }
 

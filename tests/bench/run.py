@@ -4,6 +4,7 @@ Unix socket, then measures pqward against plain libpq in the same run, runs
 interleaved (A B A B ...), reporting medians and PASS/FAIL per target.
 
 usage: run.py BUILD_DIR [--quick] [--only=step,step]  (steps: the functions in main)"""
+import itertools
 import math
 import os
 import pwd
@@ -13,7 +14,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import itertools
 import textwrap
 import time
 

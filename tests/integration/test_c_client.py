@@ -11,8 +11,7 @@ def test_linked_client_every_path(clients):
     out = subprocess.run([exe], env=env, capture_output=True, text=True, check=True,
                          timeout=60).stdout.splitlines()
     assert out == ["session known", "params 259", "prepared 20", "async 5", "parts 2",
-                   "pipeline 101",
-                   "pipeline 201", "single-row 5", "cancelled 57014"]
+                   "pipeline 101", "pipeline 201", "single-row 5", "cancelled 57014"]
     evs = {e["sql"]: e for e in clients.statements()}
     assert evs["select $1::int4 + 1"]["params"] == ["\\x00000102"]
     prepare = [e for e in clients.statements() if e["kind"] == "prepare"]
