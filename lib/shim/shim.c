@@ -66,18 +66,25 @@ static void* open_core(void) {
   return try_open(PQWARD_LIBDIR "/libpqward-core.so");
 }
 
-static void load_core(void) {
+static const struct pqw_api* enter_core(void) {
   void* h = open_core();
-  if (h == NULL) return;
+  if (h == NULL) return NULL;
   core_entry_fn entry = (core_entry_fn)dlsym(h, "pqward_core_api");
   if (entry == NULL) {
     snprintf(g_error, sizeof g_error, "libpqward-core.so has no pqward_core_api");
-    return;
+    return NULL;
   }
-  g_api = entry(PQW_API_ABI, g_error, sizeof g_error);
+  return entry(PQW_API_ABI, g_error, sizeof g_error);
 }
 
-/* Every forwarded call asks for the table: after the first, one atomic load. */
+/* Binds every forwarder's slot, to the core or, if it did not load, to the
+ * function that reports why; either way no slot points at its loader again. */
+static void load_core(void) {
+  g_api = enter_core();
+  pqw_shim_bind(g_api);
+}
+
+/* The variadic exports below ask for the table: after the first, one atomic load. */
 static _Atomic(const struct pqw_api*) g_api_loaded;
 
 const struct pqw_api* pqw_shim_api(void) {

@@ -10,7 +10,9 @@ pgresStatus as data, no C++ symbol, needs only libc and never calls exit or
 abort; the core exports only its entry point and does not link libpq.
 loadtime: a process that never calls libpq, started with the shim preloaded,
 maps no shared object beyond the shim, starts no thread, creates no file and
-prints exactly what it prints without it."""
+prints exactly what it prints without it; and when the core cannot be
+loaded, a libpq client fails with pqward's reason on stderr instead of
+hanging, crashing or reaching the server unrecorded."""
 import os
 import re
 import subprocess
@@ -102,6 +104,18 @@ def loadtime(shim):
             check((a.returncode, a.stdout, a.stderr) == (b.returncode, b.stdout, b.stderr),
                   f"{' '.join(cmd)}: same exit code and output with the shim preloaded")
         check(os.listdir(tmp) == [], "no journal or spool file is created without a libpq call")
+        missing_core(pre, tmp)
+
+
+def missing_core(pre, tmp):
+    """Every forwarder starts at a loader that binds all of them at once; when
+    the core is missing they must all bind to the reporting stand-ins."""
+    core = os.path.join(tmp, "absent", "libpqward-core.so")
+    env = dict(pre, PQWARD_CORE=core)
+    p = subprocess.run(["psql", "-X", "-h", tmp, "-c", "select 1"], env=env, capture_output=True,
+                       text=True, timeout=30)
+    check(p.returncode != 0 and f"is unavailable: {core}" in p.stderr,
+          f"an unloadable core fails the client with its reason ({p.returncode}, {p.stderr[:80]!r})")
 
 
 def main():
