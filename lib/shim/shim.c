@@ -84,14 +84,10 @@ static void load_core(void) {
   pqw_shim_bind(g_api);
 }
 
-/* The variadic exports below ask for the table: after the first, one atomic load. */
-static _Atomic(const struct pqw_api*) g_api_loaded;
-
+/* Only the loaders and the two variadic exports below ask for the table, so
+ * pthread_once alone guards it: the forwarders' hot path is their slots. */
 const struct pqw_api* pqw_shim_api(void) {
-  const struct pqw_api* a = atomic_load_explicit(&g_api_loaded, memory_order_acquire);
-  if (a != NULL) return a;
   pthread_once(&g_once, load_core);
-  atomic_store_explicit(&g_api_loaded, g_api, memory_order_release);
   return g_api;
 }
 
