@@ -1,6 +1,7 @@
 // Capturing values and outcomes for the journal; see capture.h.
 #include "interpose/capture.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "interpose/real.h"
@@ -72,6 +73,29 @@ void CaptureRows(const PGresult* res, int limit, std::vector<journal::Row>* out,
     }
     out->push_back(std::move(values));
   }
+}
+
+ResultRows::ResultRows(const PGresult* res, int limit)
+    : res_(res), cols_(Real().PQnfields(res)), rows_(std::min(Real().PQntuples(res), limit)) {}
+
+bool ResultRows::Fits() const {
+  for (int col = 0; col < cols_; col++) {
+    if (Real().PQfformat(res_, col) != 0) return false;
+  }
+  return true;
+}
+
+journal::BasicColumn<std::string_view> ResultRows::column(int i) const {
+  const pqw_api& r = Real();
+  const char* name = r.PQfname(res_, i);
+  return {name != nullptr ? name : "", static_cast<uint32_t>(r.PQftype(res_, i)),
+          static_cast<uint32_t>(r.PQftable(res_, i)), r.PQftablecol(res_, i)};
+}
+
+journal::BasicValue<std::string_view> ResultRows::value(int row, int col) const {
+  const pqw_api& r = Real();
+  if (r.PQgetisnull(res_, row, col)) return std::nullopt;
+  return std::string_view(r.PQgetvalue(res_, row, col), r.PQgetlength(res_, row, col));
 }
 
 void CaptureOutcome(const PGresult* res, journal::Event* ev) {

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <libpq-fe.h>
@@ -28,6 +29,24 @@ void CaptureColumns(const PGresult* res, std::vector<journal::Column>* out);
 // memory of the emptied rows in *spare first.
 void CaptureRows(const PGresult* res, int limit, std::vector<journal::Row>* out,
                  std::vector<journal::Row>* spare);
+
+// The columns and first `limit` rows of a result, read from it only when
+// its event is spooled (journal::ResultSource), so they are copied once. For
+// results without binary columns (Fits), whose values are journaled as hex.
+class ResultRows final : public journal::ResultSource {
+ public:
+  ResultRows(const PGresult* res, int limit);
+  bool Fits() const;
+  int columns() const override { return cols_; }
+  journal::BasicColumn<std::string_view> column(int i) const override;
+  int rows() const override { return rows_; }
+  journal::BasicValue<std::string_view> value(int row, int col) const override;
+
+ private:
+  const PGresult* res_;
+  int cols_;
+  int rows_;
+};
 
 // Status, command tag, affected rows and error of a terminal result into *ev.
 void CaptureOutcome(const PGresult* res, journal::Event* ev);

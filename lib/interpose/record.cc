@@ -29,8 +29,9 @@ Submission* Current(ConnState* st) {
 
 // Journals the statement's current result and resets it for a next one.
 // The event is journaled in place (no copy of its SQL and values); only
-// `extra` is saved when this result adds keys to it.
-Status Finish(ConnState* st, Submission* sub) {
+// `extra` is saved when this result adds keys to it. With `result`, its
+// columns and values are journaled from there.
+Status Finish(ConnState* st, Submission* sub, const journal::ResultSource* result = nullptr) {
   journal::Event& ev = sub->event;
   int64_t now = NowMonoUs();
   ev.duration_us = now - sub->t0_mono_us;
@@ -41,7 +42,7 @@ Status Finish(ConnState* st, Submission* sub) {
     ev.extra["copy"] = {
         {"direction", sub->copy_direction}, {"bytes", sub->copy_bytes}, {"rows", sub->copy_rows}};
   }
-  Status status = AppendEvent(st, &ev);
+  Status status = AppendEvent(st, &ev, result);
   if (send_extra) ev.extra = std::move(*send_extra);
   ev.started_at_us += ev.duration_us;  // a next result starts now
   // Cleared when a next result comes, or when the slot is reused, which is
@@ -182,14 +183,18 @@ PGresult* OnResult(ConnState* st, PGresult* res) {
     default:
       break;
   }
-  Accumulate(st, sub, res);
+  // With nothing accumulated before it, the result is journaled straight
+  // from itself: its values are copied once, into the spool record.
+  ResultRows rows(res, st->capture_rows);
+  bool direct = !sub->in_progress && rows.Fits();
+  if (!direct) Accumulate(st, sub, res);
   CaptureOutcome(res, &sub->event);
   if (sub->event.error) MaskJournalText(&sub->event.error->message);
   if (status == PGRES_COMMAND_OK) {
     NoteCommandTag(st, Real().PQcmdStatus(res));
     if (sub->event.kind == "prepare") st->prepared[sub->prepare_name] = sub->event.sql;
   }
-  Status journaled = Finish(st, sub);
+  Status journaled = Finish(st, sub, direct ? &rows : nullptr);
   if (journaled.ok()) return res;
   Real().PQclear(res);
   return MakeErrorResult(st, journaled);
@@ -253,9 +258,9 @@ void AbandonAll(ConnState* st) {
   }
 }
 
-Status AppendEvent(ConnState* st, journal::Event* ev) {
+Status AppendEvent(ConnState* st, journal::Event* ev, const journal::ResultSource* result) {
   if (st->recorder == nullptr) return Status::OK();  // on_failure = "allow"
-  Status status = st->recorder->Append(&st->chain, ev);
+  Status status = st->recorder->Append(&st->chain, ev, result);
   if (status.ok()) return status;
   if (st->fail_open) {
     WarnOnce(status.message() + " (on_failure = \"allow\": continuing unrecorded)");

@@ -89,7 +89,9 @@ void AbandonAll(ConnState* st);
 
 // Journals a self-contained event (session, fast-path, large object). Fills
 // session/seq/hash. Errors only when the event could not be journaled and
-// on_failure is "deny".
-Status AppendEvent(ConnState* st, journal::Event* ev);
+// on_failure is "deny". With `result`, the event's columns and values are
+// read from there.
+Status AppendEvent(ConnState* st, journal::Event* ev,
+                   const journal::ResultSource* result = nullptr);
 
 }  // namespace pqward::interpose

@@ -76,6 +76,23 @@ using EventView = BasicEvent<std::string_view>;
 template <>
 void Event::Clear();
 
+// The columns and first rows of an event's result, read from where the
+// result already is: interpose/ passes the PGresult about to be returned, so
+// that a one-row SELECT's values are copied once, into the spool record,
+// instead of into the Event first (docs/performance.md, run Z). An Append
+// given one encodes these in place of the event's own (empty) columns and
+// values, before it returns.
+class ResultSource {
+ public:
+  virtual int columns() const = 0;
+  virtual BasicColumn<std::string_view> column(int i) const = 0;
+  virtual int rows() const = 0;                                            // at most capture_rows
+  virtual BasicValue<std::string_view> value(int row, int col) const = 0;  // as journaled
+
+ protected:
+  ~ResultSource() = default;
+};
+
 // Deterministic JSON of every field above except prev_hash and hash: keys
 // sorted, no whitespace, UTF-8 as given (invalid bytes escaped as \u00XX),
 // fields at their default value left out, session written for seq 0 only

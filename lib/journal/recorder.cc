@@ -85,7 +85,7 @@ class RecorderImpl final : public Recorder {
  public:
   explicit RecorderImpl(Core* core) : core_(core) {}
   ~RecorderImpl() override;
-  Status Append(Chain* chain, Event* ev) override;
+  Status Append(Chain* chain, Event* ev, const ResultSource* result) override;
   Status Flush() override;
 
   std::atomic<Core*> core_;  // replaced in a forked child
@@ -383,7 +383,7 @@ void WaitForEmptySpool(Core* c, std::unique_lock<std::mutex>& lk, size_t next) {
 
 }  // namespace
 
-Status RecorderImpl::Append(Chain* chain, Event* ev) {
+Status RecorderImpl::Append(Chain* chain, Event* ev, const ResultSource* result) {
   if (chain->session.empty()) return Status::Internal("journal: chain without a session id");
   ev->seq = chain->next_seq;
   if (ev->seq == 0) ev->session = chain->session;  // only the first event names it
@@ -392,7 +392,7 @@ Status RecorderImpl::Append(Chain* chain, Event* ev) {
   // initial-exec: see interpose/guard.h (one TLS lookup per event otherwise).
   [[gnu::tls_model("initial-exec")]] thread_local std::string record;
   record.clear();
-  AppendSpoolRecord(chain->session, *ev, &record);
+  AppendSpoolRecord(chain->session, *ev, &record, result);
   Core* c = core_.load();
   {
     std::unique_lock<std::mutex> lk(c->mu);

@@ -45,8 +45,9 @@ class Recorder {
   // Sets ev->seq (and ev->session for a session's first event) from `chain`,
   // spools the event and advances the chain; the writer hash-chains it to the
   // session's previous event before storing it. On error the chain is
-  // unchanged and nothing is spooled. Thread-safe.
-  virtual Status Append(Chain* chain, Event* ev) = 0;
+  // unchanged and nothing is spooled. Thread-safe. With `result`, the
+  // event's columns and values are read from there (event.h, ResultSource).
+  virtual Status Append(Chain* chain, Event* ev, const ResultSource* result = nullptr) = 0;
 
   // Moves everything queued so far into SQLite before returning.
   virtual Status Flush() = 0;

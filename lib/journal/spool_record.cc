@@ -17,20 +17,25 @@ constexpr size_t kFrame = kHead + 1;    // ... and the end byte
 
 enum Flags : uint8_t { kHasParams = 1, kHasRows = 2, kHasError = 4 };
 
-// Encode runs twice over an event: once to count the record's bytes, once
-// to copy them into space reserved for exactly that many. Both passes are
-// one template, so the two cannot disagree.
-struct Counter {
-  size_t n = 0;
-  void Put(const void*, size_t k) { n += k; }
-};
-
-struct Writer {
-  char* p;
-  void Put(const void* src, size_t k) {
-    std::memcpy(p, src, k);
-    p += k;
+// Encode runs once over an event, copying into space reserved ahead for
+// what the event's sizes suggest, grown when a field needs more: one pass
+// reads a result's values once (ResultSource), and is one copy of the code.
+class Writer {
+ public:
+  Writer(std::string* out, size_t guess) : out_(out), n_(out->size()) { out_->resize(n_ + guess); }
+  ~Writer() { out_->resize(n_); }
+  [[gnu::always_inline]] void Put(const void* src, size_t k) {
+    if (n_ + k > out_->size()) Grow(k);
+    std::memcpy(out_->data() + n_, src, k);
+    n_ += k;
   }
+  size_t size() const { return n_; }
+  char* at(size_t i) { return out_->data() + i; }
+
+ private:
+  [[gnu::noinline]] void Grow(size_t k) { out_->resize(out_->size() * 2 + k); }
+  std::string* out_;
+  size_t n_;
 };
 
 template <typename Sink, typename T>
@@ -44,22 +49,54 @@ void PutStr(Sink& s, std::string_view v) {
   s.Put(v.data(), v.size());
 }
 
+template <typename Sink, typename V>
+void PutValue(Sink& s, const V& v) {
+  if (v) {
+    PutStr(s, *v);
+  } else {
+    PutInt(s, kNull);
+  }
+}
+
 template <typename Sink>
 void PutValues(Sink& s, const std::vector<Value>& values) {
   PutInt(s, static_cast<uint32_t>(values.size()));
-  for (const Value& v : values) {
-    if (v) {
-      PutStr(s, *v);
-    } else {
-      PutInt(s, kNull);
-    }
+  for (const Value& v : values) PutValue(s, v);
+}
+
+template <typename Sink, typename C>
+void PutColumn(Sink& s, const C& c) {
+  PutStr(s, c.name);
+  PutInt(s, c.type_oid);
+  PutInt(s, c.table_oid);
+  PutInt(s, c.table_column);
+}
+
+// Columns and values as the event's own vectors hold them, or `result` does.
+template <typename Sink>
+void PutResult(Sink& s, const Event& ev, const ResultSource* result) {
+  if (result == nullptr) {
+    PutInt(s, static_cast<uint32_t>(ev.columns.size()));
+    for (const Column& c : ev.columns) PutColumn(s, c);
+    PutInt(s, static_cast<uint32_t>(ev.values.size()));
+    for (const Row& row : ev.values) PutValues(s, row);
+    return;
+  }
+  const int cols = result->columns(), rows = result->rows();
+  PutInt(s, static_cast<uint32_t>(cols));
+  for (int i = 0; i < cols; i++) PutColumn(s, result->column(i));
+  PutInt(s, static_cast<uint32_t>(rows));
+  for (int row = 0; row < rows; row++) {
+    PutInt(s, static_cast<uint32_t>(cols));
+    for (int col = 0; col < cols; col++) PutValue(s, result->value(row, col));
   }
 }
 
 // The body: every field of the event (journal/event.h) but prev_hash and
 // hash; `extra` as CBOR, empty when the event has none.
 template <typename Sink>
-void Encode(Sink& s, std::string_view session, const Event& ev, std::string_view extra) {
+void Encode(Sink& s, std::string_view session, const Event& ev, std::string_view extra,
+            const ResultSource* result) {
   PutStr(s, session);
   PutInt(s, ev.seq);
   PutInt(s, ev.started_at_us);
@@ -76,15 +113,7 @@ void Encode(Sink& s, std::string_view session, const Event& ev, std::string_view
     PutStr(s, ev.error->sqlstate);
     PutStr(s, ev.error->message);
   }
-  PutInt(s, static_cast<uint32_t>(ev.columns.size()));
-  for (const Column& c : ev.columns) {
-    PutStr(s, c.name);
-    PutInt(s, c.type_oid);
-    PutInt(s, c.table_oid);
-    PutInt(s, c.table_column);
-  }
-  PutInt(s, static_cast<uint32_t>(ev.values.size()));
-  for (const Row& row : ev.values) PutValues(s, row);
+  PutResult(s, ev, result);
   PutStr(s, extra);
 }
 
@@ -189,7 +218,8 @@ bool ParseBody(Reader& r, EventView* ev) {
 
 }  // namespace
 
-void AppendSpoolRecord(std::string_view session, const Event& ev, std::string* out) {
+void AppendSpoolRecord(std::string_view session, const Event& ev, std::string* out,
+                       const ResultSource* result) {
   // Most events have no `extra`: those touch no thread-local (each access
   // is a call into the dynamic loader from a dlopen'ed library).
   std::string_view extra = "";  // not {}: memcpy from a null pointer is undefined, even of 0 bytes
@@ -199,17 +229,17 @@ void AppendSpoolRecord(std::string_view session, const Event& ev, std::string* o
     nlohmann::json::to_cbor(ev.extra, cbor);
     extra = cbor;
   }
-  Counter count;
-  Encode(count, session, ev, extra);
-  const uint64_t body = count.n;
-  size_t start = out->size();
-  out->resize(start + kFrame + body);
-  char* p = out->data() + start;
-  p[0] = kRecordMark;
-  std::memcpy(p + 1, &body, sizeof body);
-  Writer w{p + kHead};
-  Encode(w, session, ev, extra);
-  p[kHead + body] = kRecordEnd;
+  const size_t start = out->size();
+  {
+    Writer w(out, kFrame + 256 + session.size() + ev.sql.size() + extra.size());
+    const uint64_t unknown = 0;
+    PutInt(w, kRecordMark);
+    PutInt(w, unknown);  // the body's size, set below
+    Encode(w, session, ev, extra, result);
+    const uint64_t body = w.size() - start - kHead;
+    std::memcpy(w.at(start + 1), &body, sizeof body);
+    PutInt(w, kRecordEnd);
+  }
 }
 
 size_t SpoolRecordSize(std::string_view data) {

@@ -23,8 +23,10 @@ namespace pqward::journal {
 inline constexpr char kRecordMark = '\x01';
 inline constexpr char kRecordEnd = '\n';
 
-// Appends event `ev` of `session` as one record to *out.
-void AppendSpoolRecord(std::string_view session, const Event& ev, std::string* out);
+// Appends event `ev` of `session` as one record to *out; with `result`, its
+// columns and values are taken from there (event.h, ResultSource).
+void AppendSpoolRecord(std::string_view session, const Event& ev, std::string* out,
+                       const ResultSource* result = nullptr);
 
 // The size of the whole record `data` starts with, or 0 when it does not
 // start with one (a torn or foreign record, or the zero byte that ends the

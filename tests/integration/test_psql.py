@@ -22,6 +22,18 @@ def test_query_output_unchanged_and_journaled(clients):
     assert start["actor"]["name"]
 
 
+def test_rows_journaled_up_to_capture_rows(clients, tmp_path):
+    cfg = tmp_path / "rows.toml"
+    cfg.write_text("[journal]\ncapture_rows = 2\n")
+    q = "select g, null::text as n, '' as e from generate_series(1, 5) g"
+    clients.wrapped(PSQL, "-X", "-c", q, config=str(cfg))
+    [ev] = clients.statements()
+    assert ev["rows"] == 5 and ev["command_tag"] == "SELECT 5"
+    assert ev["values"] == [["1", None, ""], ["2", None, ""]]
+    assert [c["name"] for c in ev["columns"]] == ["g", "n", "e"]
+    assert [c["type"] for c in ev["columns"]] == [23, 25, 25]
+
+
 def test_script_file_each_statement_once(clients, tmp_path):
     script = tmp_path / "s.sql"
     script.write_text("create temp table x(a int);\ninsert into x values (1),(2);\n"

@@ -53,6 +53,57 @@ TEST_CASE("a spool record gives back the event's exact canonical JSON", "[journa
   }
 }
 
+namespace {
+
+// A result held in an Event's own vectors, read through ResultSource.
+class VectorSource final : public ResultSource {
+ public:
+  explicit VectorSource(const Event& ev) : ev_(ev) {}
+  int columns() const override { return static_cast<int>(ev_.columns.size()); }
+  BasicColumn<std::string_view> column(int i) const override {
+    const Column& c = ev_.columns[i];
+    return {c.name, c.type_oid, c.table_oid, c.table_column};
+  }
+  int rows() const override { return static_cast<int>(ev_.values.size()); }
+  BasicValue<std::string_view> value(int row, int col) const override {
+    const Value& v = ev_.values[row][col];
+    return v ? BasicValue<std::string_view>(*v) : std::nullopt;
+  }
+
+ private:
+  const Event& ev_;
+};
+
+}  // namespace
+
+TEST_CASE("a result read through a ResultSource is spooled as if captured", "[journal]") {
+  Event big = Full();
+  big.sql.assign(5000, 'x');  // more than the record's first guess at its size
+  big.values.push_back({std::string(70000, 'v'), std::nullopt});
+  for (const Event& ev : {Full(), big}) {
+    Event bare = ev;  // what interpose/ journals: no columns or values of its own
+    bare.columns.clear();
+    bare.values.clear();
+    VectorSource source(ev);
+    std::string rec = "earlier records";
+    size_t start = rec.size();
+    AppendSpoolRecord(kSession, bare, &rec, &source);
+    const std::string ours = rec.substr(start);  // `back` views into it
+    CHECK(ours == Record(ev));
+    EventView back;
+    REQUIRE(ParseSpoolRecord(ours, &back));
+    REQUIRE(back.values.size() == ev.values.size());
+    for (size_t row = 0; row < ev.values.size(); row++) {
+      for (size_t col = 0; col < ev.values[row].size(); col++) {
+        const Value& want = ev.values[row][col];
+        const auto& got = back.values[row][col];
+        REQUIRE(got.has_value() == want.has_value());
+        if (want) CHECK(*got == *want);
+      }
+    }
+  }
+}
+
 TEST_CASE("absent and empty parameter lists stay apart", "[journal]") {
   Event none = Full(), empty = Full();
   none.params.reset();
