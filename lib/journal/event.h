@@ -79,7 +79,7 @@ void Event::Clear();
 // The columns and first rows of an event's result, read from where the
 // result already is: interpose/ passes the PGresult about to be returned, so
 // that a one-row SELECT's values are copied once, into the spool record,
-// instead of into the Event first (docs/performance.md, run Z). An Append
+// instead of into the Event first (docs/performance.md, "Run Z"). An Append
 // given one encodes these in place of the event's own (empty) columns and
 // values, before it returns.
 class ResultSource {
