@@ -91,10 +91,25 @@ const struct pqw_api* pqw_shim_api(void) {
   return g_api;
 }
 
+static const char* missing_cause(void) {
+  return g_error[0] != '\0' ? g_error : "not found in the real libpq";
+}
+
 void pqw_shim_missing(const char* name) {
   if (atomic_fetch_add(&g_reports, 1) >= 5) return;
-  fprintf(stderr, "pqward: %s is unavailable: %s\n", name,
-          g_error[0] != '\0' ? g_error : "not found in the real libpq");
+  fprintf(stderr, "pqward: %s is unavailable: %s\n", name, missing_cause());
+}
+
+static pthread_once_t g_reason_once = PTHREAD_ONCE_INIT;
+static char g_reason[sizeof g_error + 64];
+
+static void format_reason(void) {
+  snprintf(g_reason, sizeof g_reason, "pqward: libpq is unavailable: %s\n", missing_cause());
+}
+
+char* pqw_shim_reason(void) {
+  pthread_once(&g_reason_once, format_reason);
+  return g_reason;
 }
 
 /* The two variadic exports format with libc and append through the core. */

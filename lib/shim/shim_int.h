@@ -14,4 +14,8 @@ void pqw_shim_bind(const struct pqw_api* a);
 /* Reports (on stderr, a few times at most) that `name` cannot be forwarded. */
 void pqw_shim_missing(const char* name);
 
+/* Why forwarding failed, as a libpq-style message ending in a newline: what
+ * the error-message getters return when they cannot be forwarded. */
+char* pqw_shim_reason(void);
+
 #endif

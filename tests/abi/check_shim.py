@@ -116,6 +116,8 @@ def missing_core(pre, tmp):
                        text=True, timeout=30)
     check(p.returncode != 0 and f"is unavailable: {core}" in p.stderr,
           f"an unloadable core fails the client with its reason ({p.returncode}, {p.stderr[:80]!r})")
+    check(f"libpq is unavailable: {core}" in p.stderr and "(null)" not in p.stderr,
+          f"the client's own error message names the reason, not (null) ({p.stderr[-120:]!r})")
 
 
 def main():

@@ -8,7 +8,7 @@ usage: gen_api.py SPEC OUT_H OUT_FORWARD_C OUT_RESOLVE_C OUT_MAP
 import re
 import sys
 
-LINE = re.compile(r'^(?P<ret>.*?[\s*])(?P<name>\w+)\((?P<args>.*)\)(?:\s*=\s*(?P<dflt>\S+))?$')
+LINE = re.compile(r'^(?P<ret>.*?[\s*])(?P<name>\w+)\((?P<args>[^()]*)\)(?:\s*=\s*(?P<dflt>\S+))?$')
 
 
 def parse(path):
