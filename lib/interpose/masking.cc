@@ -228,11 +228,10 @@ Status MaskTuples(ConnState* st, MaskState* ms, PGresult* res) {
   if (!ms->planned) PQWARD_RETURN_IF_ERROR(PlanResult(st, *m, res, ms));
   if (ms->plan.empty()) return Status::OK();
   int rows = R().PQntuples(res);
-  int cols = R().PQnfields(res);
-  std::string out;
+  const std::vector<int>& cols = ms->plan.masked_columns();
+  std::string out;  // one buffer for every cell (Strategy::ApplyTo)
   for (int row = 0; row < rows; row++) {
-    for (int col = 0; col < cols; col++) {
-      if (ms->plan.rule(col) < 0 && !ms->plan.detects(col)) continue;
+    for (int col : cols) {
       PQWARD_RETURN_IF_ERROR(MaskStoredCell(*m, ms->plan, res, row, col, &out));
     }
   }

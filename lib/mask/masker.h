@@ -79,16 +79,21 @@ class ResultPlan {
   int rule(size_t i) const { return i < columns_.size() ? columns_[i].rule : -1; }
   // Whether the detectors scan column i.
   bool detects(size_t i) const { return i < columns_.size() && columns_[i].detect; }
+  // The columns with a rule or detectors, in order: a large result's loop
+  // visits these and skips the others without looking at them.
+  const std::vector<int>& masked_columns() const { return masked_; }
 
  private:
   friend class Masker;
   struct Column {
-    int rule = -1;        // rule index, or -1
-    bool detect = false;  // detectors scan this column
-    uint32_t oid = 0;     // type OID
-    int format = 0;       // 0 text, 1 binary
+    int rule = -1;         // rule index, or -1
+    bool detect = false;   // detectors scan this column
+    uint32_t oid = 0;      // type OID
+    int format = 0;        // 0 text, 1 binary
+    bool as_text = false;  // MasksAsText(oid, format)
   };
   std::vector<Column> columns_;
+  std::vector<int> masked_;     // indexes of columns_ with a rule or detectors
   bool any_ = false;            // some column has a rule or detectors
   bool extra_detect_ = false;   // COPY fields past columns_ are scanned
   bool needs_masking_ = false;  // binary COPY of this would leak

@@ -40,7 +40,12 @@ class Strategy {
   StrategyKind kind() const { return options_.kind; }
   const StrategyOptions& options() const { return options_; }
 
-  // The masked text of `value`, or nullopt for SQL NULL (kNull).
+  // Writes the masked text of `value` over *out, or returns false for SQL
+  // NULL (kNull). *out keeps its capacity, so a caller that masks a column of
+  // a large result through one string allocates once, not once per value.
+  // `value` must not point into *out.
+  bool ApplyTo(std::string_view value, std::string* out) const;
+  // The same, returned: nullopt for SQL NULL.
   std::optional<std::string> Apply(std::string_view value) const;
 
   // Which characters `Partial` counts, keeps or replaces; others are kept as is.
@@ -55,7 +60,7 @@ class Strategy {
   std::string Replace(std::string_view value) const;
 
  private:
-  std::string PartialAscii(std::string_view value, char fill) const;
+  void PartialAscii(std::string_view value, char fill, std::string* out) const;
 
   StrategyOptions options_;
   std::string key_;

@@ -489,12 +489,19 @@ std::string JsonString(std::string_view s, bool quoted) {
   return out;
 }
 
-std::optional<std::string> MaskTyped(const Strategy& st, uint32_t oid, int format,
-                                     std::string_view value) {
-  if (st.kind() == StrategyKind::kNull) return std::nullopt;
+bool MasksAsText(uint32_t oid, int format) {
+  TypeClass type = ClassifyType(oid);
+  return format == 0 && (type == TypeClass::kText || type == TypeClass::kUserType);
+}
+
+bool MaskTyped(const Strategy& st, uint32_t oid, int format, std::string_view value,
+               std::string* out) {
+  if (st.kind() == StrategyKind::kNull) return false;
+  // Text as received, the common case on a large result: no copy at all.
+  if (MasksAsText(oid, format)) return st.ApplyTo(value, out);
   std::string decoded;
   if (format != 0) {
-    if (!BinaryToText(oid, value, &decoded)) return std::nullopt;
+    if (!BinaryToText(oid, value, &decoded)) return false;
     value = decoded;
   }
   std::optional<std::string> masked;
@@ -523,10 +530,10 @@ std::optional<std::string> MaskTyped(const Strategy& st, uint32_t oid, int forma
       if (st.kind() == StrategyKind::kFixed) masked = Checked(oid, st.options().value);
       break;
   }
-  if (!masked || format == 0) return masked;
-  std::string binary;
-  if (!TextToBinary(oid, *masked, &binary)) return std::nullopt;
-  return binary;
+  if (!masked) return false;
+  if (format != 0) return TextToBinary(oid, *masked, out);
+  *out = std::move(*masked);
+  return true;
 }
 
 }  // namespace pqward::mask

@@ -7,8 +7,10 @@
 
 using masktest::Cell;
 using masktest::Col;
+using masktest::ColumnInfo;
 using masktest::FromToml;
 using masktest::KeyConfig;
+using pqward::mask::CellResult;
 
 namespace {
 
@@ -45,8 +47,10 @@ TEST_CASE("redact, partial, email, null, fixed, regex_replace on text", "[mask][
   CHECK(Cell(*Rule("strategy = \"redact\"\ntext = \"[x]\"\n"), Col("v", kText), "s") == "[x]");
   auto partial = Rule("strategy = \"partial\"\nkeep_first = 1\nkeep_last = 2\n");
   CHECK(Cell(*partial, Col("v", kText), "abcdefg") == "a****fg");
-  CHECK(Cell(*partial, Col("v", kText), "Zoë Müller") == "Z*******er");  // characters, not bytes
-  CHECK(Cell(*partial, Col("v", kText), "abc") == "***");                // nothing would be hidden
+  CHECK(Cell(*partial, Col("v", kText), "Zoë Müller") == "Z*******er");    // characters, not bytes
+  CHECK(Cell(*partial, Col("v", kText), "abcdefghijé") == "a********jé");  // past 8 bytes too
+  CHECK(Cell(*partial, Col("v", kText), "abcdefghé12345678") == "a**************78");
+  CHECK(Cell(*partial, Col("v", kText), "abc") == "***");  // nothing would be hidden
   CHECK(Cell(*partial, Col("v", kText), "abcd") == "a*cd");
   auto email = Rule("strategy = \"email\"\n");
   CHECK(Cell(*email, Col("v", kText), "alice@example.com") == "a***@example.com");
@@ -59,6 +63,33 @@ TEST_CASE("redact, partial, email, null, fixed, regex_replace on text", "[mask][
       "strategy = \"regex_replace\"\npattern = \"(\\\\w+)@(\\\\w+)\"\n"
       "replace = \"$2 user\"\n");
   CHECK(Cell(*groups, Col("v", kText), "bob@corp") == "corp user");
+}
+
+// MaskTuples masks a whole column through one output string, which keeps
+// the capacity (and the bytes) of the value before: each result must be
+// exactly its own value's, whatever was there.
+TEST_CASE("one output string reused across a column's cells", "[mask][strategy]") {
+  const char* values[] = {"alice.longname@example.com", "b@x.io",          "",
+                          "carol@example.org",          "Zoë@example.com", "no-at-sign-at-all"};
+  const char* emails[] = {"a***@example.com", "b***@x.io",        "***",
+                          "c***@example.org", "Z***@example.com", "n***"};
+  const char* partials[] = {"**********************.com", "**x.io",          "",
+                            "*************.org",          "***********.com", "*************-all"};
+  auto email = Rule("strategy = \"email\"\n");
+  auto partial = Rule("strategy = \"partial\"\nkeep_last = 4\n");
+  ColumnInfo col = Col("v", kText);
+  pqward::mask::ResultPlan email_plan = email->Plan({&col, 1});
+  pqward::mask::ResultPlan partial_plan = partial->Plan({&col, 1});
+  std::string out(64, 'x');  // a longer leftover than any result
+  for (size_t i = 0; i < std::size(values); i++) {
+    INFO(values[i]);
+    REQUIRE(email->MaskCell(email_plan, 0, values[i], &out) == CellResult::kReplaced);
+    CHECK(out == emails[i]);
+    REQUIRE(partial->MaskCell(partial_plan, 0, values[i], &out) == CellResult::kReplaced);
+    CHECK(out == partials[i]);
+  }
+  auto null = Rule("strategy = \"null\"\n");
+  CHECK(null->MaskCell(null->Plan({&col, 1}), 0, "x", &out) == CellResult::kNull);
 }
 
 TEST_CASE("rules match by name glob, case-insensitively, first rule wins", "[mask][strategy]") {
