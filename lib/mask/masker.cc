@@ -114,13 +114,11 @@ ResultPlan Masker::Plan(std::span<const ColumnInfo> columns) const {
     ResultPlan::Column& p = plan.columns_[i];
     p.oid = c.type_oid;
     p.format = c.format;
-    p.as_text = MasksAsText(c.type_oid, c.format);
     for (size_t k = 0; k < rules_.size() && p.rule < 0; ++k) {
       if (RuleMatches(*rules_[k].options, c)) p.rule = static_cast<int>(k);
     }
     p.detect = p.rule < 0 && detect && DetectableType(c.type_oid, c.format);
     if (p.rule >= 0 || p.detect) plan.masked_.push_back(static_cast<int>(i));
-    plan.any_ = plan.any_ || p.rule >= 0 || p.detect;
     plan.needs_masking_ =
         plan.needs_masking_ || p.rule >= 0 || (detect && DetectableType(c.type_oid, 0));
   }
@@ -174,8 +172,7 @@ CellResult Masker::Detect(const ResultPlan::Column& c, std::string_view value,
 CellResult Masker::MaskValue(const ResultPlan::Column& c, std::string_view value,
                              std::string* out) const {
   if (c.rule >= 0) {
-    const Strategy& st = rules_[c.rule].strategy;
-    bool kept = c.as_text ? st.ApplyTo(value, out) : MaskTyped(st, c.oid, c.format, value, out);
+    bool kept = MaskTyped(rules_[c.rule].strategy, c.oid, c.format, value, out);
     return kept ? CellResult::kReplaced : CellResult::kNull;
   }
   if (c.detect) return Detect(c, value, out);
@@ -206,7 +203,7 @@ bool Masker::MaskText(std::string_view text, std::string* out) const {
 
 bool Masker::MaskCopyRow(const ResultPlan& plan, const CopyOptions& copy, std::string_view row,
                          std::string* out) const {
-  if (!plan.any_ && !plan.extra_detect_) return false;
+  if (plan.empty() && !plan.extra_detect_) return false;
   size_t term = CopyTerminatorLength(row);
   std::string_view body = row.substr(0, row.size() - term);
   std::vector<CopyField>& fields = t_fields;
@@ -228,7 +225,6 @@ bool Masker::MaskCopyRow(const ResultPlan& plan, const CopyOptions& copy, std::s
     if (i < plan.columns_.size()) {
       c = plan.columns_[i];
       c.format = 0;  // COPY text and CSV carry text
-      c.as_text = MasksAsText(c.oid, 0);
     } else {
       c.detect = plan.extra_detect_;
     }

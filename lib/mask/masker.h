@@ -73,7 +73,7 @@ struct ColumnInfo {
 class ResultPlan {
  public:
   // No cell of this result can change: skip it entirely.
-  bool empty() const { return !any_; }
+  bool empty() const { return masked_.empty(); }
   size_t size() const { return columns_.size(); }
   // Index of the rule (in Options::rules) masking column i, or -1.
   int rule(size_t i) const { return i < columns_.size() ? columns_[i].rule : -1; }
@@ -86,15 +86,13 @@ class ResultPlan {
  private:
   friend class Masker;
   struct Column {
-    int rule = -1;         // rule index, or -1
-    bool detect = false;   // detectors scan this column
-    uint32_t oid = 0;      // type OID
-    int format = 0;        // 0 text, 1 binary
-    bool as_text = false;  // MasksAsText(oid, format)
+    int rule = -1;        // rule index, or -1
+    bool detect = false;  // detectors scan this column
+    uint32_t oid = 0;     // type OID
+    int format = 0;       // 0 text, 1 binary
   };
   std::vector<Column> columns_;
   std::vector<int> masked_;     // indexes of columns_ with a rule or detectors
-  bool any_ = false;            // some column has a rule or detectors
   bool extra_detect_ = false;   // COPY fields past columns_ are scanned
   bool needs_masking_ = false;  // binary COPY of this would leak
 };

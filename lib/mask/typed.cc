@@ -489,23 +489,21 @@ std::string JsonString(std::string_view s, bool quoted) {
   return out;
 }
 
-bool MasksAsText(uint32_t oid, int format) {
-  TypeClass type = ClassifyType(oid);
-  return format == 0 && (type == TypeClass::kText || type == TypeClass::kUserType);
-}
-
 bool MaskTyped(const Strategy& st, uint32_t oid, int format, std::string_view value,
                std::string* out) {
   if (st.kind() == StrategyKind::kNull) return false;
+  TypeClass type = ClassifyType(oid);
   // Text as received, the common case on a large result: no copy at all.
-  if (MasksAsText(oid, format)) return st.ApplyTo(value, out);
+  if (format == 0 && (type == TypeClass::kText || type == TypeClass::kUserType)) {
+    return st.ApplyTo(value, out);
+  }
   std::string decoded;
   if (format != 0) {
     if (!BinaryToText(oid, value, &decoded)) return false;
     value = decoded;
   }
   std::optional<std::string> masked;
-  switch (ClassifyType(oid)) {
+  switch (type) {
     case TypeClass::kText:
     case TypeClass::kUserType:
       masked = st.Apply(value);

@@ -30,10 +30,6 @@ TypeClass ClassifyType(uint32_t oid);
 // True for columns whose text detectors may scan (text format or raw text binary).
 bool DetectableType(uint32_t oid, int format);
 
-// Whether a value of type `oid` in `format` is masked as plain text: the
-// strategy's output as it is (MaskTyped is then Strategy::ApplyTo).
-bool MasksAsText(uint32_t oid, int format);
-
 // Masks `value` (the cell as received: text, or binary when format == 1) of
 // type `oid` with `strategy` into *out (reusing its capacity, as
 // Strategy::ApplyTo); false means SQL NULL. `value` must not point into *out.
