@@ -27,6 +27,8 @@ QUICK = "--quick" in sys.argv
 ONLY = next((a.split("=", 1)[1].split(",") for a in sys.argv if a.startswith("--only=")), None)
 PAIRS = 3 if QUICK else 5
 SECONDS = 2 if QUICK else 5
+BIG_ROWS = 200000 if QUICK else 1000000  # the large-result table
+BIG = "200k rows" if QUICK else "1M rows"
 SHIM = os.path.join(BUILD, "lib", "libpqward.so")
 CLIENT = os.path.join(BUILD, "tests", "bench", "bench_client")
 rows = []
@@ -344,10 +346,10 @@ def large(s):
             cpu = ratio(res, name, 2)[0]
             rss = ratio(res, name, 1)[0]
             check = targets and name == "pqward 2 masked"
-            report(f"1M rows x 6 cols, {client}: {name} wall ratio",
+            report(f"{BIG} x 6 cols, {client}: {name} wall ratio",
                    f"{wall:.2f} [{lo:.2f}..{hi:.2f}] (plain {wall0:.2f} s; CPU {cpu:.2f})",
                    "<= 1.5" if check else None, wall <= 1.5 if check else None)
-            report(f"1M rows x 6 cols, {client}: {name} peak RSS ratio",
+            report(f"{BIG} x 6 cols, {client}: {name} peak RSS ratio",
                    f"{rss:.2f} (plain {rss0 // 1024} MB)",
                    "<= 1.3" if check else None, rss <= 1.3 if check else None)
 
@@ -361,7 +363,7 @@ def large(s):
                      lambda n: peak_rss([CLIENT, "copyout", q], variants[n]))
     plain = statistics.median(r[0] for r in cp["plain"])
     slower, lo, hi = ratio(cp, "pqward 2 masked", 0)
-    report("COPY OUT 1M rows, 2 masked: throughput ratio",
+    report(f"COPY OUT {BIG}, 2 masked: throughput ratio",
            f"{1 / slower:.2f} [{1 / hi:.2f}..{1 / lo:.2f}] (plain {plain:.2f} s)")
 
 
@@ -536,7 +538,7 @@ def main():
         s = Setup(work, pg)
         pg.run(f"{PGBIN}/pgbench", "-i", "-q", "-s", "2" if QUICK else "10", "-h", pg.sock,
                "-p", str(pg.port), "-U", "postgres", "bench")
-        n = 200000 if QUICK else 1000000
+        n = BIG_ROWS
         pg.sql("CREATE TABLE big AS SELECT g AS id, 'name ' || g AS name, 'user' || g || "
                "'@example.com' AS email, lpad((g % 1000)::text, 3, '0') || '-12-3456' AS ssn, "
                f"g * 1.5 AS amount, 'note number ' || g AS note FROM generate_series(1, {n}) g",
