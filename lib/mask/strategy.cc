@@ -150,12 +150,9 @@ Status Strategy::Create(const StrategyOptions& options, std::string_view key, St
   return Status::OK();
 }
 
+// The general case. ApplyTo takes ASCII text with every character counted
+// (most masked values) to PartialAscii, which gives the same result.
 std::string Strategy::Partial(std::string_view value, char fill, Counted counted) const {
-  if (counted == Counted::kAll && IsAscii(value)) {
-    std::string out;
-    PartialAscii(value, fill, &out);
-    return out;
-  }
   // Character boundaries of the characters that count.
   size_t total = 0;
   for (size_t i = 0; i < value.size(); i += Utf8Len(value[i])) {
