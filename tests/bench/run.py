@@ -27,8 +27,7 @@ QUICK = "--quick" in sys.argv
 ONLY = next((a.split("=", 1)[1].split(",") for a in sys.argv if a.startswith("--only=")), None)
 PAIRS = 3 if QUICK else 5
 SECONDS = 2 if QUICK else 5
-BIG_ROWS = 200000 if QUICK else 1000000  # the large-result table
-BIG = "200k rows" if QUICK else "1M rows"
+BIG_ROWS, BIG = (200000, "200k rows") if QUICK else (1000000, "1M rows")  # the large result
 SHIM = os.path.join(BUILD, "lib", "libpqward.so")
 CLIENT = os.path.join(BUILD, "tests", "bench", "bench_client")
 rows = []
@@ -86,34 +85,34 @@ class Setup:
         return env
 
 
-def peak_rss(cmd, env):
-    """(wall seconds, peak RSS in KB, CPU seconds: user + system) of `cmd`,
-    from wait4's rusage and a monotonic clock."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
+def reap(p, output=None):
+    """Waits for `p` with wait4, not through subprocess, to get its rusage
+    (all its threads: pqward's journal writer is one; on Linux the exact
+    run time). Raises as check=True would."""
     _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode != 0:
-        raise subprocess.CalledProcessError(p.returncode, cmd)
-    return wall, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+        raise subprocess.CalledProcessError(p.returncode, p.args, output)
+    return usage
+
+
+def run_usage(cmd, env):
+    """(wall seconds, peak RSS in KB, CPU seconds: user + system) of `cmd`."""
+    t0 = time.perf_counter()
+    usage = reap(subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL))
+    return time.perf_counter() - t0, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def pgbench_run(env, clients, mode, length):
     """Runs pgbench -S for `length` (["-T", seconds] or ["-t", count]).
-    Returns (TPS, mean latency in ms, transactions, CPU seconds): the CPU is
-    the process's, all its threads (pqward's journal writer is one), from
-    wait4's rusage, which on Linux adds up to the threads' exact run time."""
+    Returns (TPS, mean latency in ms, transactions, CPU seconds of the
+    process, from its rusage)."""
     cmd = [f"{PGBIN}/pgbench", "-n", "-S", "-M", mode, "-c", str(clients), "-j", str(clients),
            *length]
-    # Reaped here, not by subprocess, to get its rusage.
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out = p.stdout.read()
     p.stdout.close()
-    _, status, usage = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0:
-        raise subprocess.CalledProcessError(p.returncode, cmd, out)
+    usage = reap(p, out)
     tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
     lat = float(re.search(r"latency average = ([\d.]+) ms", out).group(1))
     tx = int(re.search(r"number of transactions actually processed: (\d+)", out).group(1))
@@ -338,7 +337,7 @@ def large(s):
         return median_ci([r[field] / p[field] for r, p in zip(res[name], res["plain"])])
 
     def compare(client, names, cmd, rounds, targets=False):
-        res = interleaved(names, rounds, lambda n: peak_rss(cmd, variants[n]))
+        res = interleaved(names, rounds, lambda n: run_usage(cmd, variants[n]))
         wall0 = statistics.median(r[0] for r in res["plain"])
         rss0 = statistics.median(r[1] for r in res["plain"])
         for name in names[1:]:
@@ -360,7 +359,7 @@ def large(s):
     compare("psycopg2", ["plain", "pqward 2 masked", "pqward detect"],
             ["/usr/bin/python3", "-c", PSYCOPG2_FETCH], PAIRS)
     cp = interleaved(["plain", "pqward 2 masked"], 3 * PAIRS,
-                     lambda n: peak_rss([CLIENT, "copyout", q], variants[n]))
+                     lambda n: run_usage([CLIENT, "copyout", q], variants[n]))
     plain = statistics.median(r[0] for r in cp["plain"])
     slower, lo, hi = ratio(cp, "pqward 2 masked", 0)
     report(f"COPY OUT {BIG}, 2 masked: throughput ratio",
@@ -538,10 +537,10 @@ def main():
         s = Setup(work, pg)
         pg.run(f"{PGBIN}/pgbench", "-i", "-q", "-s", "2" if QUICK else "10", "-h", pg.sock,
                "-p", str(pg.port), "-U", "postgres", "bench")
-        n = BIG_ROWS
         pg.sql("CREATE TABLE big AS SELECT g AS id, 'name ' || g AS name, 'user' || g || "
                "'@example.com' AS email, lpad((g % 1000)::text, 3, '0') || '-12-3456' AS ssn, "
-               f"g * 1.5 AS amount, 'note number ' || g AS note FROM generate_series(1, {n}) g",
+               "g * 1.5 AS amount, 'note number ' || g AS note "
+               f"FROM generate_series(1, {BIG_ROWS}) g",
                db="bench")
         # Sets the rows' hint bits now, so that the first rounds' reads do
         # not write the table out again.
