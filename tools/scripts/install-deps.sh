@@ -9,7 +9,7 @@ packages=(
   libhyperscan-dev libcpp-httplib-dev
   postgresql-15 postgresql-client-15 pgbouncer
   python3 python3-pytest python3-psycopg2 python3-psycopg
-  valgrind procps util-linux openssl time
+  valgrind procps util-linux openssl
 )
 missing=()
 for p in "${packages[@]}"; do
