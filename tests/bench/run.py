@@ -314,10 +314,11 @@ PSYCOPG2_FETCH = ("import psycopg2; c = psycopg2.connect(''); cur = c.cursor(); 
 
 
 def large(s):
-    """The 1M-row result through the C client and psycopg2, and COPY OUT of
-    it: for each variant, the median over interleaved rounds of the round's
-    ratio to plain libpq, with plain's median time beside it, since that
-    moves with the host, and the ratio of CPU times, which moves less."""
+    """The large result (BIG_ROWS rows) through the C client and psycopg2,
+    and COPY OUT of it: for each variant, the median over interleaved rounds
+    of the round's ratio to plain libpq, with plain's median time beside it,
+    since that moves with the host, and the ratio of CPU times, which moves
+    less."""
     q = "select * from big"
     variants = {"plain": dict(s.env), "pqward": s.variant("big"),
                 "pqward 2 masked": s.variant("big2", s.mask2),
