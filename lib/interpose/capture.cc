@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "interpose/real.h"
+#include "util/text.h"
 
 namespace pqward::interpose {
 
@@ -20,10 +21,10 @@ std::string HexValue(const char* data, int len) {
   return out;
 }
 
-std::optional<std::vector<journal::Value>> CaptureParams(int n, const char* const* values,
-                                                         const int* lengths, const int* formats,
-                                                         std::vector<journal::Value>* spare) {
-  std::vector<journal::Value> params = std::move(*spare);
+void CaptureParams(int n, const char* const* values, const int* lengths, const int* formats,
+                   std::vector<journal::Value>* spare,
+                   std::optional<std::vector<journal::Value>>* out) {
+  std::vector<journal::Value>& params = out->emplace(std::move(*spare));
   params.clear();
   params.reserve(n > 0 ? n : 0);
   for (int i = 0; i < n; i++) {
@@ -32,10 +33,9 @@ std::optional<std::vector<journal::Value>> CaptureParams(int n, const char* cons
     } else if (formats != nullptr && formats[i] == 1 && lengths != nullptr) {
       params.emplace_back(HexValue(values[i], lengths[i]));
     } else {
-      params.emplace_back(std::string(values[i]));
+      SetText(&params.emplace_back().emplace(), values[i]);
     }
   }
-  return params;
 }
 
 void CaptureColumns(const PGresult* res, std::vector<journal::Column>* out) {
@@ -101,8 +101,8 @@ journal::BasicValue<std::string_view> ResultRows::value(int row, int col) const 
 void CaptureOutcome(const PGresult* res, journal::Event* ev) {
   const pqw_api& r = Real();
   ExecStatusType status = r.PQresultStatus(res);
-  ev->status = r.PQresStatus(status);
-  ev->command_tag = r.PQcmdStatus(const_cast<PGresult*>(res));
+  SetText(&ev->status, r.PQresStatus(status));
+  SetText(&ev->command_tag, r.PQcmdStatus(const_cast<PGresult*>(res)));
   if (status == PGRES_TUPLES_OK || status == PGRES_SINGLE_TUPLE) {
     ev->rows = ev->rows.value_or(0) + r.PQntuples(res);
   } else {

@@ -16,11 +16,11 @@ namespace pqward::interpose {
 
 std::string HexValue(const char* data, int len);
 
-// Bound parameters of PQexecParams and friends; binary ones as hex. The
-// list reuses the memory of *spare (an emptied earlier list).
-std::optional<std::vector<journal::Value>> CaptureParams(int n, const char* const* values,
-                                                         const int* lengths, const int* formats,
-                                                         std::vector<journal::Value>* spare);
+// Bound parameters of PQexecParams and friends into *out; binary ones as
+// hex. The list reuses the memory of *spare (an emptied earlier list).
+void CaptureParams(int n, const char* const* values, const int* lengths, const int* formats,
+                   std::vector<journal::Value>* spare,
+                   std::optional<std::vector<journal::Value>>* out);
 
 // Column metadata of a result (names are empty for COPY results).
 void CaptureColumns(const PGresult* res, std::vector<journal::Column>* out);

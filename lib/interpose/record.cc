@@ -9,6 +9,7 @@
 #include "interpose/refusal.h"
 #include "interpose/runtime.h"
 #include "util/clock.h"
+#include "util/text.h"
 
 namespace pqward::interpose {
 
@@ -95,9 +96,9 @@ void CaptureCopyLine(ConnState* st, Submission* sub, std::string_view line) {
 }  // namespace
 
 void SetStatement(Submission* sub, const char* kind, const char* api, const char* sql) {
-  sub->event.kind = kind;
-  sub->event.api = api;
-  if (sql != nullptr) sub->event.sql = sql;
+  SetText(&sub->event.kind, kind);
+  SetText(&sub->event.api, api);
+  if (sql != nullptr) SetText(&sub->event.sql, sql);
 }
 
 Status BeforeBegin(ConnState* st) {

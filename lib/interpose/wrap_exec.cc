@@ -8,6 +8,7 @@
 #include "interpose/record.h"
 #include "interpose/refusal.h"
 #include "interpose/wrap.h"
+#include "util/text.h"
 
 namespace pqward::interpose {
 
@@ -19,16 +20,16 @@ const pqw_api& R() {
 
 void SetParams(Submission* sub, int n, const char* const* values, const int* lengths,
                const int* formats) {
-  sub->event.params = CaptureParams(n, values, lengths, formats, &sub->spare_params);
+  CaptureParams(n, values, lengths, formats, &sub->spare_params, &sub->event.params);
 }
 
 void SetName(Submission* sub, const char* name) {
-  sub->event.statement_name = name != nullptr ? name : "";
+  SetText(&sub->event.statement_name, name != nullptr ? name : "");
 }
 
 // The text a prepared statement was prepared with, if pqward saw it.
 const char* PreparedText(ConnState* st, const char* name) {
-  auto it = st->prepared.find(name != nullptr ? name : "");
+  auto it = st->prepared.find(std::string_view(name != nullptr ? name : ""));
   return it == st->prepared.end() ? nullptr : it->second.c_str();
 }
 

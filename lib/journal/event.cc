@@ -243,7 +243,7 @@ void Event::Clear() {
   values.clear();
   error.reset();
   started_at_us = duration_us = 0;
-  extra = nullptr;
+  if (!extra.is_null()) extra = nullptr;  // most events have none
 }
 
 // Fields at their default (empty string, 0, null, empty list or object) are
