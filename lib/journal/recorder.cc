@@ -372,9 +372,12 @@ Status CheckSpoolDir(const std::string& path) {
 // everything and emptied the spool. Not while the writer is failing: then the
 // spool grows, as it must to keep the events. Called with c->mu held.
 void WaitForEmptySpool(Core* c, std::unique_lock<std::mutex>& lk, size_t next) {
+  auto full = [&] {
+    return CurSpool(c).size + next >= kSpoolMax && c->writer != nullptr && !c->failing;
+  };
+  if (!full()) return;  // the usual case: no clock read on the statement's path
   const auto deadline = Clock::now() + kFlushWait;
-  while (CurSpool(c).size + next >= kSpoolMax && c->writer != nullptr && !c->failing &&
-         Clock::now() < deadline) {
+  while (full() && Clock::now() < deadline) {
     c->flush_requested = true;
     c->work_cv.notify_one();
     c->done_cv.wait_until(lk, deadline);
