@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <shared_mutex>
+#include <unordered_map>
 
 namespace pqward::interpose {
 
@@ -52,18 +53,12 @@ void ClearMask(MaskState* mask) {
 }  // namespace
 
 void Submission::ClearResult() {
-  event.duration_us = 0;
-  event.columns.clear();
   for (journal::Row& row : event.values) {
     if (spare_rows.size() == kSpareRows || row.capacity() > kSpareValues) break;
     row.clear();
     spare_rows.push_back(std::move(row));
   }
-  event.values.clear();
-  event.rows.reset();
-  event.error.reset();
-  event.status.clear();
-  event.command_tag.clear();
+  event.ClearOutcome();
   in_progress = false;
   result_journaled = false;
   copy_direction.clear();
@@ -80,7 +75,7 @@ void Submission::Reset() {
     spare_params = std::move(*event.params);
     spare_params.clear();
   }
-  event.Clear();
+  event.ClearRequest();
   t0_mono_us = 0;
   terminals = 0;
   prepare_name.clear();

@@ -7,10 +7,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <libpq-fe.h>
@@ -126,13 +126,6 @@ class SubmissionQueue {
   size_t size_ = 0;
 };
 
-// A hash of strings that also takes a std::string_view, for lookups that
-// need no std::string.
-struct TextHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
 struct ConnState {
   PGconn* conn = nullptr;
   journal::Recorder* recorder = nullptr;  // null: not recorded (fail-open)
@@ -144,7 +137,7 @@ struct ConnState {
   bool pipeline = false;
   SubmissionQueue queue;
   // name -> SQL text; looked up by the caller's name without a copy of it.
-  std::unordered_map<std::string, std::string, TextHash, std::equal_to<>> prepared;
+  std::map<std::string, std::string, std::less<>> prepared;
   Status refused;              // not OK: pqward refused this connection
   std::string error_override;  // PQerrorMessage text after a pqward refusal
   // Identity (broker_hook.h); the password itself is never kept here.

@@ -231,18 +231,24 @@ void AppendField(Buf* out, std::string_view key, int64_t v) {
 }  // namespace
 
 template <>
-void Event::Clear() {
-  for (std::string* s :
-       {&session, &kind, &api, &sql, &statement_name, &status, &command_tag, &prev_hash, &hash}) {
-    s->clear();
-  }
-  seq = 0;
-  params.reset();
+void Event::ClearOutcome() {
+  status.clear();
+  command_tag.clear();
   rows.reset();
   columns.clear();
   values.clear();
   error.reset();
-  started_at_us = duration_us = 0;
+  duration_us = 0;
+}
+
+template <>
+void Event::ClearRequest() {
+  for (std::string* s : {&session, &kind, &api, &sql, &statement_name, &prev_hash, &hash}) {
+    s->clear();
+  }
+  seq = 0;
+  params.reset();
+  started_at_us = 0;
   if (!extra.is_null()) extra = nullptr;  // most events have none
 }
 

@@ -67,14 +67,19 @@ struct BasicEvent {
   S prev_hash;  // hex SHA-256 of the previous event ("" for seq 0)
   S hash;       // hex SHA-256(prev_hash || CanonicalJson(event))
 
-  // Every field back to its default, keeping the strings' memory (the
+  // Fields back to their defaults, keeping the strings' memory (the
   // recording side reuses one Event per queued statement). Event only.
-  void Clear();
+  // ClearOutcome: status to duration_us, what a result fills in;
+  // ClearRequest: all the others.
+  void ClearOutcome();
+  void ClearRequest();
 };
 using Event = BasicEvent<std::string>;
 using EventView = BasicEvent<std::string_view>;
 template <>
-void Event::Clear();
+void Event::ClearOutcome();
+template <>
+void Event::ClearRequest();
 
 // The columns and first rows of an event's result, read from where the
 // result already is: interpose/ passes the PGresult about to be returned, so

@@ -393,9 +393,10 @@ Status RecorderImpl::Append(Chain* chain, Event* ev, const ResultSource* result)
   // Encoded outside the lock, in this thread's own buffer, as a binary
   // record: the writer makes its canonical JSON and hashes it.
   // initial-exec: see interpose/guard.h (one TLS lookup per event otherwise).
-  [[gnu::tls_model("initial-exec")]] thread_local std::string record;
-  record.clear();
-  AppendSpoolRecord(chain->session, *ev, &record, result);
+  [[gnu::tls_model("initial-exec")]] thread_local RecordBuffer buffer;
+  buffer.clear();
+  AppendSpoolRecord(chain->session, *ev, &buffer, result);
+  const std::string_view record = buffer.view();
   Core* c = core_.load();
   {
     std::unique_lock<std::mutex> lk(c->mu);

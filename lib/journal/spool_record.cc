@@ -22,19 +22,21 @@ enum Flags : uint8_t { kHasParams = 1, kHasRows = 2, kHasError = 4 };
 // reads a result's values once (ResultSource), and is one copy of the code.
 class Writer {
  public:
-  Writer(std::string* out, size_t guess) : out_(out), n_(out->size()) { out_->resize(n_ + guess); }
-  ~Writer() { out_->resize(n_); }
+  Writer(RecordBuffer* out, size_t guess) : out_(out), n_(out->size) {
+    if (n_ + guess > out_->space.size()) Grow(guess);
+  }
+  ~Writer() { out_->size = n_; }
   [[gnu::always_inline]] void Put(const void* src, size_t k) {
-    if (n_ + k > out_->size()) Grow(k);
-    std::memcpy(out_->data() + n_, src, k);
+    if (n_ + k > out_->space.size()) Grow(k);
+    std::memcpy(out_->space.data() + n_, src, k);
     n_ += k;
   }
   size_t size() const { return n_; }
-  char* at(size_t i) { return out_->data() + i; }
+  char* at(size_t i) { return out_->space.data() + i; }
 
  private:
-  [[gnu::noinline]] void Grow(size_t k) { out_->resize(out_->size() * 2 + k); }
-  std::string* out_;
+  [[gnu::noinline]] void Grow(size_t k) { out_->space.resize(out_->space.size() * 2 + k); }
+  RecordBuffer* out_;
   size_t n_;
 };
 
@@ -218,7 +220,7 @@ bool ParseBody(Reader& r, EventView* ev) {
 
 }  // namespace
 
-void AppendSpoolRecord(std::string_view session, const Event& ev, std::string* out,
+void AppendSpoolRecord(std::string_view session, const Event& ev, RecordBuffer* out,
                        const ResultSource* result) {
   // Most events have no `extra`: those touch no thread-local (each access
   // is a call into the dynamic loader from a dlopen'ed library).
@@ -229,7 +231,7 @@ void AppendSpoolRecord(std::string_view session, const Event& ev, std::string* o
     nlohmann::json::to_cbor(ev.extra, cbor);
     extra = cbor;
   }
-  const size_t start = out->size();
+  const size_t start = out->size;
   {
     Writer w(out, kFrame + 256 + session.size() + ev.sql.size() + extra.size());
     const uint64_t unknown = 0;

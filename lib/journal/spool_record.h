@@ -23,9 +23,21 @@ namespace pqward::journal {
 inline constexpr char kRecordMark = '\x01';
 inline constexpr char kRecordEnd = '\n';
 
+// Records encoded back to back: the first `size` bytes of `space`. The
+// space beyond them is kept from one use to the next, so that encoding a
+// record does not first fill the room it reserves with zeros (as resizing a
+// std::string would, on every statement).
+struct RecordBuffer {
+  std::string space;
+  size_t size = 0;
+
+  std::string_view view() const { return {space.data(), size}; }
+  void clear() { size = 0; }
+};
+
 // Appends event `ev` of `session` as one record to *out; with `result`, its
 // columns and values are taken from there (event.h, ResultSource).
-void AppendSpoolRecord(std::string_view session, const Event& ev, std::string* out,
+void AppendSpoolRecord(std::string_view session, const Event& ev, RecordBuffer* out,
                        const ResultSource* result = nullptr);
 
 // The size of the whole record `data` starts with, or 0 when it does not

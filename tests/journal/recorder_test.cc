@@ -238,10 +238,10 @@ TEST_CASE("continuing a long session reads a few pages, not the session's chunks
   REQUIRE(Store::Open(dir.journal(), Store::Mode::kWrite, &store).ok());
   Event ev = Query("one more");
   ev.seq = chain.next_seq;
-  std::string record;
+  RecordBuffer record;
   AppendSpoolRecord(chain.session, ev, &record);
   Batch batch;
-  REQUIRE(AddSpoolRecords(record, &batch) == 1);
+  REQUIRE(AddSpoolRecords(record.view(), &batch) == 1);
   ChainTips tips;
   uint64_t before = BytesRead();
   REQUIRE(store->Seal(&batch, &tips).ok());  // finds the stored predecessor's hash
@@ -509,14 +509,14 @@ TEST_CASE("after a failed batch, the events appended meanwhile are stored with i
 
 // Writes `events` of `session` as a spool file of binary records at `path`.
 void WriteSpoolFile(const fs::path& path, const std::string& session, int first, int n) {
-  std::string bytes;
+  RecordBuffer bytes;
   for (int seq = first; seq < first + n; seq++) {
     Event ev = Query("event " + std::to_string(seq));
     ev.seq = seq;
     if (seq == 0) ev.session = session;
     AppendSpoolRecord(session, ev, &bytes);
   }
-  std::ofstream(path, std::ios::binary) << bytes;
+  std::ofstream(path, std::ios::binary) << bytes.view();
 }
 
 TEST_CASE("spools holding one session's successive events are drained in any order", "[journal]") {
@@ -746,9 +746,9 @@ std::string Record(int64_t seq, const std::string& sql) {
   static const std::string session = NewSessionId();
   Event ev = Query(sql);
   ev.seq = seq;
-  std::string record;
+  RecordBuffer record;
   AppendSpoolRecord(session, ev, &record);
-  return record;
+  return std::string(record.view());
 }
 
 }  // namespace

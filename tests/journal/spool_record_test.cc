@@ -26,9 +26,9 @@ Event Full() {
 }
 
 std::string Record(const Event& ev) {
-  std::string rec;
+  RecordBuffer rec;
   AppendSpoolRecord(kSession, ev, &rec);
-  return rec;
+  return std::string(rec.view());
 }
 
 }  // namespace
@@ -85,10 +85,11 @@ TEST_CASE("a result read through a ResultSource is spooled as if captured", "[jo
     bare.columns.clear();
     bare.values.clear();
     VectorSource source(ev);
-    std::string rec = "earlier records";
-    size_t start = rec.size();
+    RecordBuffer rec;
+    AppendSpoolRecord(kSession, Full(), &rec);  // an earlier record
+    size_t start = rec.size;
     AppendSpoolRecord(kSession, bare, &rec, &source);
-    const std::string ours = rec.substr(start);  // `back` views into it
+    const std::string ours(rec.view().substr(start));  // `back` views into it
     CHECK(ours == Record(ev));
     EventView back;
     REQUIRE(ParseSpoolRecord(ours, &back));
@@ -102,6 +103,25 @@ TEST_CASE("a result read through a ResultSource is spooled as if captured", "[jo
       }
     }
   }
+}
+
+TEST_CASE("a cleared record buffer holds only what is encoded after", "[journal]") {
+  Event big = Full();
+  big.sql.assign(5000, 'x');  // leaves 5 KB of space behind it
+  Event small;
+  small.seq = 3;
+  small.kind = "query";
+  small.api = "PQexec";
+  small.sql = "SELECT 1";
+  RecordBuffer rec;
+  AppendSpoolRecord(kSession, big, &rec);
+  rec.clear();
+  AppendSpoolRecord(kSession, small, &rec);
+  CHECK(rec.space.size() > rec.size);  // the big record's space is kept...
+  CHECK(rec.view() == Record(small));  // ...and none of its bytes show
+  EventView back;
+  REQUIRE(ParseSpoolRecord(rec.view(), &back));
+  CHECK(back.sql == "SELECT 1");
 }
 
 TEST_CASE("absent and empty parameter lists stay apart", "[journal]") {
@@ -118,12 +138,14 @@ TEST_CASE("absent and empty parameter lists stay apart", "[journal]") {
 }
 
 TEST_CASE("spool records become the unsealed lines the writer seals", "[journal]") {
-  std::string recs = Record(Full());
+  RecordBuffer buffer;
+  AppendSpoolRecord(kSession, Full(), &buffer);
   Event second;  // nothing of the first may carry over into it
   second.seq = 4;
   second.kind = "session_end";
   second.api = "PQfinish";
-  AppendSpoolRecord(kSession, second, &recs);
+  AppendSpoolRecord(kSession, second, &buffer);
+  std::string recs(buffer.view());
   std::string tail = recs;
   recs.push_back('\0');  // the end of a mapped spool's records
   recs += tail;          // older records of a reused spool, never read
