@@ -69,8 +69,8 @@ struct BasicEvent {
 
   // Fields back to their defaults, keeping the strings' memory (the
   // recording side reuses one Event per queued statement). Event only.
-  // ClearOutcome: status to duration_us, what a result fills in;
-  // ClearRequest: all the others.
+  // ClearOutcome: what a result fills in (status, command_tag, rows,
+  // columns, values, error, duration_us); ClearRequest: all the others.
   void ClearOutcome();
   void ClearRequest();
 };
