@@ -1,7 +1,7 @@
 // The binary spool record of an event; see spool_record.h. The encoder runs
-// on every statement's path: a pass that counts the record's bytes, and one
-// that copies them into place. The decoder runs on the writer thread and in
-// recovery, and checks every length it reads.
+// on every statement's path: one pass that copies each field into space
+// reserved ahead and grown when a field needs more. The decoder runs on the
+// writer thread and in recovery, and checks every length it reads.
 #include "journal/spool_record.h"
 
 #include <cstdint>
