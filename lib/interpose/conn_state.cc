@@ -78,7 +78,6 @@ void Submission::Reset() {
   event.ClearRequest();
   t0_mono_us = 0;
   terminals = 0;
-  prepare_name.clear();
   popped = false;
 }
 

@@ -48,7 +48,6 @@ struct Submission {
   int64_t copy_bytes = 0;
   int64_t copy_rows = 0;
   std::string copy_partial;  // COPY IN: bytes of an unfinished line
-  std::string prepare_name;  // for prepare: name to bind on success
   MaskState mask;            // masking plan of the current result or COPY
   // The memory of earlier parameters and rows (their vectors, emptied), for
   // capture to reuse: a one-row SELECT then allocates nothing to capture.

@@ -193,7 +193,7 @@ PGresult* OnResult(ConnState* st, PGresult* res) {
   if (sub->event.error) MaskJournalText(&sub->event.error->message);
   if (status == PGRES_COMMAND_OK) {
     NoteCommandTag(st, Real().PQcmdStatus(res));
-    if (sub->event.kind == "prepare") st->prepared[sub->prepare_name] = sub->event.sql;
+    if (sub->event.kind == "prepare") st->prepared[sub->event.statement_name] = sub->event.sql;
   }
   Status journaled = Finish(st, sub, direct ? &rows : nullptr);
   if (journaled.ok()) return res;

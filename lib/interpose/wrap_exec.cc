@@ -86,8 +86,7 @@ PGresult* W_PQexecParams(PGconn* conn, const char* command, int n, const Oid* ty
 
 void FillPrepare(Submission* sub, const char* api, const char* name, const char* query) {
   SetStatement(sub, "prepare", api, query);
-  SetName(sub, name);
-  sub->prepare_name = name != nullptr ? name : "";
+  SetName(sub, name);  // the name the text is bound to on success (OnResult)
 }
 
 PGresult* W_PQprepare(PGconn* conn, const char* name, const char* query, int n, const Oid* types) {
