@@ -30,12 +30,10 @@ struct LastLookup {
 };
 [[gnu::tls_model("initial-exec")]] thread_local LastLookup t_last;  // see guard.h
 
-void ClearKeepingSmall(std::string* s) {
-  if (s->capacity() > kKeepBytes) {
-    std::string().swap(*s);
-  } else {
-    s->clear();
-  }
+// Frees a string's memory when it is over kKeepBytes. It does not clear a
+// smaller one: the caller does, once, and the memory is kept for reuse.
+void DropIfLarge(std::string* s) {
+  if (s->capacity() > kKeepBytes) std::string().swap(*s);
 }
 
 // Back to no masking decision. Outside COPY only the plan is dropped: a new
@@ -63,14 +61,15 @@ void Submission::ClearResult() {
   result_journaled = false;
   copy_direction.clear();
   copy_bytes = copy_rows = 0;
-  ClearKeepingSmall(&copy_partial);
+  DropIfLarge(&copy_partial);
+  copy_partial.clear();
   ClearMask(&mask);
 }
 
 void Submission::Reset() {
   ClearResult();
   sync_marker = false;
-  ClearKeepingSmall(&event.sql);  // a script of megabytes is not kept per slot
+  DropIfLarge(&event.sql);  // a script of megabytes is not kept per slot
   if (event.params && event.params->capacity() <= kSpareValues) {
     spare_params = std::move(*event.params);
     spare_params.clear();
